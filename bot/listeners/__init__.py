@@ -1,0 +1,1 @@
+"""Listener modules; each has `register(app, rt)`."""

@@ -1,0 +1,112 @@
+"""The workspace directory: resolve people by id or email, expand user groups.
+
+Answers are cached in the `person` table so a 500-row import does not make 500 calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from storage.db import Database
+from storage.models import Person, utcnow
+
+log = logging.getLogger(__name__)
+_ID = re.compile(r"^<?@?([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+GROUP_TTL_SECONDS = 300
+
+
+class Directory:
+    """Who is who in the workspace, backed by Slack and the `person` cache."""
+
+    def __init__(
+        self, *, client: WebClient | None, db: Database, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.client = client
+        self.db = db
+        self.clock = clock
+        self._groups: dict[str, tuple[float, set[str]]] = {}
+        self._lock = threading.Lock()
+
+    def resolve(self, text: str) -> str | None:
+        """An active user's id from `U123`, `<@U123>` or an email; None if unknown or gone."""
+        text = text.strip()
+        match = _ID.match(text)
+        if match:
+            person = self.person(match.group(1))
+        elif _EMAIL.match(text):
+            person = self._by_email(text.lower())
+        else:
+            return None
+        return person.user_id if person and not person.deactivated else None
+
+    def resolve_many(self, texts: Iterable[str]) -> dict[str, str | None]:
+        """`resolve` for each distinct text; call it before a write transaction opens,
+        since a lookup may write the cache (SQLite allows one writer at a time)."""
+        return {text: self.resolve(text) for text in dict.fromkeys(t for t in texts if t)}
+
+    def person(self, user_id: str) -> Person | None:
+        """What Slack says of a user (cached); None if Slack does not know them."""
+        with self.db.read() as session:
+            cached = session.get(Person, user_id)
+        if cached is not None or self.client is None:
+            return cached
+        try:
+            user = self.client.users_info(user=user_id)["user"]
+        except SlackApiError as exc:
+            if exc.response.get("error") in ("user_not_found", "users_not_found"):
+                return None
+            raise
+        return self._remember(user)
+
+    def _by_email(self, email: str) -> Person | None:
+        with self.db.read() as session:
+            cached = session.query(Person).filter(Person.email == email).first()
+        if cached is not None or self.client is None:
+            return cached
+        try:
+            user = self.client.users_lookupByEmail(email=email)["user"]
+        except SlackApiError as exc:
+            if exc.response.get("error") == "users_not_found":
+                return None
+            raise
+        return self._remember(user)
+
+    def _remember(self, user: dict) -> Person:
+        profile = user.get("profile") or {}
+        person = Person(
+            user_id=user["id"],
+            name=user.get("name", ""),
+            real_name=user.get("real_name") or profile.get("real_name") or "",
+            email=(profile.get("email") or "").lower() or None,
+            tz=user.get("tz"),
+            deactivated=bool(user.get("deleted")),
+            updated_at=utcnow(),
+        )
+        with self.db.write() as session:
+            session.merge(person)
+        return person
+
+    def group_members(self, group_id: str) -> set[str]:
+        """Members of a Slack user group, cached for a few minutes."""
+        with self._lock:
+            cached = self._groups.get(group_id)
+            if cached and self.clock() - cached[0] < GROUP_TTL_SECONDS:
+                return cached[1]
+        if self.client is None:
+            return set()
+        try:
+            users = set(self.client.usergroups_users_list(usergroup=group_id)["users"])
+        except SlackApiError as exc:
+            log.warning("could not expand user group %s: %s", group_id, exc.response.get("error"))
+            users = set()
+        with self._lock:
+            self._groups[group_id] = (self.clock(), users)
+        return users

@@ -1,0 +1,1 @@
+"""Block Kit views per area: structure from bot.blocks, words from templates/."""

@@ -1,0 +1,110 @@
+"""Every table, in one place.
+
+Money is stored as integer micro-units of the workspace currency (1 USD = 1,000,000):
+exact on SQLite (whose NUMERIC is a float) and PostgreSQL alike, and fine enough for
+sub-cent unit prices. Timestamps are timezone-aware UTC (SQLModel's UTCDateTime).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+STAGES = ("pilot", "production", "paused", "retired")
+BUDGET_PERIODS = ("month", "quarter", "year")
+
+
+def utcnow() -> datetime:
+    """Aware UTC now, the one form every timestamp column holds."""
+    return datetime.now(UTC)
+
+
+def _money(**kwargs: Any) -> Any:
+    return Field(default=None, sa_column=Column(BigInteger, nullable=True), **kwargs)
+
+
+class Initiative(SQLModel, table=True):
+    """One AI initiative in the inventory."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    # casefolded, whitespace-collapsed name: uniqueness is case-insensitive.
+    name_key: str = Field(max_length=120, unique=True)
+    description: str = Field(default="", max_length=2000)
+    department: str = Field(max_length=80, index=True)
+    cost_center: str = Field(default="", max_length=80)
+    owner_id: str = Field(max_length=32, index=True)
+    stage: str = Field(default="pilot", max_length=16, index=True)
+    use_case: str = Field(default="", max_length=200)
+    provider: str = Field(default="", max_length=80)
+    model: str = Field(default="", max_length=80)
+    launched_on: date | None = None
+    budget_micros: int | None = _money()
+    budget_period: str | None = Field(default=None, max_length=8)
+    outcome_unit: str = Field(default="", max_length=80)
+    value_per_outcome_micros: int | None = _money()
+    baseline_cost_per_outcome_micros: int | None = _money()
+    target_cost_per_outcome_micros: int | None = _money()
+    min_monthly_outcomes: int | None = None
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Delegate(SQLModel, table=True):
+    """A person who may act for an initiative's owner."""
+
+    initiative_id: int = Field(foreign_key="initiative.id", primary_key=True, ondelete="CASCADE")
+    user_id: str = Field(max_length=32, primary_key=True, index=True)
+
+
+class Person(SQLModel, table=True):
+    """What the bot knows of a workspace user (cached from users.info)."""
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(default="", max_length=120)
+    real_name: str = Field(default="", max_length=200)
+    email: str | None = Field(default=None, max_length=254, index=True)
+    tz: str | None = Field(default=None, max_length=64)
+    deactivated: bool = False
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Setting(SQLModel, table=True):
+    """A workspace setting changed at run time (defaults live in code)."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=4000)
+    updated_by: str = Field(max_length=32)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only: who changed what, with the values before and after."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=40)
+    entity: str = Field(max_length=40)
+    entity_id: str = Field(max_length=120)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    source: str = Field(default="slack", max_length=40)
+
+
+class SlackEvent(SQLModel, table=True):
+    """Event ids already handled: Slack redelivers events, Bolt does not dedupe."""
+
+    __tablename__ = "slack_event"
+    __table_args__ = (UniqueConstraint("event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=64)
+    received_at: datetime = Field(default_factory=utcnow, index=True)

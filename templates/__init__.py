@@ -1,0 +1,102 @@
+"""Every sentence a person reads, rendered with Jinja2.
+
+Two environments share these files:
+- `slack`: every `{{ value }}` is escaped for Slack mrkdwn in a `finalize` function
+  (`&`, `<`, `>` only), so user text can never ping (`<!channel>`) or forge a link, and
+  there is no `&#39;` from HTML escaping. Template literals are not touched. Values
+  already in Slack syntax (a mention built by the `mention` filter) are `SlackText`
+  and pass through.
+- `plain`: the same words for the terminal and files, unescaped.
+
+Macros return plain strings; `{{ m.x()|raw }}` marks their output as already escaped.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+HERE = Path(__file__).parent
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+_CHANNEL_ID = re.compile(r"^[CDG][A-Z0-9]{2,30}$")
+
+
+class SlackText(str):
+    """Text already in Slack syntax; the finalizer leaves it alone."""
+
+
+def escape_mrkdwn(value: object) -> str:
+    """Escape the three characters Slack treats as control characters."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _finalize_slack(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, SlackText):
+        return value
+    return escape_mrkdwn(value)
+
+
+def _finalize_plain(value: object) -> object:
+    return "" if value is None else value
+
+
+def _mention(user_id: object, plain: bool = False) -> str:
+    text = str(user_id or "")
+    if not _USER_ID.match(text):
+        return text if plain else escape_mrkdwn(text)
+    return f"@{text}" if plain else SlackText(f"<@{text}>")
+
+
+def _channel(channel_id: object, plain: bool = False) -> str:
+    text = str(channel_id or "")
+    if not _CHANNEL_ID.match(text):
+        return text if plain else escape_mrkdwn(text)
+    return f"#{text}" if plain else SlackText(f"<#{text}>")
+
+
+def _thousands(value: object) -> str:
+    if isinstance(value, int | Decimal):
+        return f"{value:,}"
+    return str(value)
+
+
+def _build(*, plain: bool) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(HERE)),
+        autoescape=False,
+        undefined=StrictUndefined,
+        finalize=_finalize_plain if plain else _finalize_slack,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["raw"] = (lambda v: v) if plain else (lambda v: SlackText(v))
+    env.filters["mention"] = lambda v: _mention(v, plain)
+    env.filters["channel"] = lambda v: _channel(v, plain)
+    env.filters["thousands"] = _thousands
+    env.globals["plain"] = plain
+    return env
+
+
+@cache
+def environment(*, plain: bool = False) -> Environment:
+    """The shared environment (built on first use, not at import)."""
+    return _build(plain=plain)
+
+
+def render(name: str, *, plain: bool = False, **context: Any) -> str:
+    """Render a whole template file."""
+    return environment(plain=plain).get_template(name).render(**context).strip()
+
+
+def say(name: str, macro: str, *args: Any, plain: bool = False, **kwargs: Any) -> str:
+    """Render one macro of a template file: `say("inventory.j2", "saved", initiative=i)`."""
+    module = environment(plain=plain).get_template(name).module
+    return str(getattr(module, macro)(*args, **kwargs)).strip()

@@ -1,0 +1,1 @@
+"""The domain: inventory, figures, reviews, budgets, questions. No Slack imports here."""

@@ -1,0 +1,71 @@
+"""Exact money: parsing, micro-units and formatting. Never a float."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import cache
+
+from babel.numbers import format_currency, get_currency_precision
+
+MICROS = 1_000_000
+# ASCII digits only: Decimal() would also take NaN, Infinity, 1_000 and non-ASCII digits.
+_AMOUNT = re.compile(r"^(?P<sign>-)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
+_SYMBOLS = "$€£¥"
+
+
+class MoneyError(ValueError):
+    """Text that is not an amount of money; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_amount(text: str, *, allow_negative: bool = False, places: int = 6) -> Decimal:
+    """Parse '12,340.50', '$1200' or '0.002' into an exact Decimal."""
+    cleaned = text.strip().replace(" ", "")
+    if cleaned[:1] in _SYMBOLS:
+        cleaned = cleaned[1:]
+    elif cleaned[:2] in ("-$", "-€", "-£"):
+        cleaned = "-" + cleaned[2:]
+    match = _AMOUNT.match(cleaned) if cleaned.isascii() else None
+    if not match:
+        raise MoneyError("not_a_number")
+    if match["sign"] and not allow_negative:
+        raise MoneyError("negative")
+    if match["frac"] and len(match["frac"]) > places:
+        raise MoneyError("too_precise")
+    return Decimal(cleaned.replace(",", ""))
+
+
+def to_micros(amount: Decimal) -> int:
+    """Decimal currency units to integer micro-units (exact for up to 6 places)."""
+    micros = amount * MICROS
+    if micros != micros.to_integral_value():
+        raise MoneyError("too_precise")
+    return int(micros)
+
+
+def from_micros(micros: int) -> Decimal:
+    return Decimal(micros) / MICROS
+
+
+@cache
+def _precision(currency: str) -> int:
+    return get_currency_precision(currency)
+
+
+def format_money(
+    amount: Decimal | int | None, currency: str = "USD", *, micros: bool = False
+) -> str:
+    """'$12,340.50' the way people write it; sub-cent amounts keep their digits."""
+    if amount is None:
+        return ""
+    value = from_micros(amount) if micros else Decimal(amount)
+    # Unit prices below a cent ($0.002 per interaction) must not round to $0.00.
+    exponent = value.normalize().as_tuple().exponent
+    digits = _precision(currency)
+    places = max(digits, -exponent) if isinstance(exponent, int) else digits
+    fmt = "¤#,##0" + ("." + "0" * min(places, 6) if places else "")
+    return format_currency(value, currency, format=fmt, locale="en_US", currency_digits=False)
