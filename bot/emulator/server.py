@@ -73,8 +73,9 @@ class SlackEmulator:
     def start(self) -> SlackEmulator:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
+        # A short poll interval keeps stop() (and so every test fixture) fast.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="slack-emulator", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="slack-emulator", daemon=True
         )
         self._thread.start()
         return self

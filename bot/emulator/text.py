@@ -44,7 +44,9 @@ def _option_label(option: dict[str, Any]) -> str:
 def _element_label(element: dict[str, Any]) -> str:
     if "text" in element:
         return unescape(plain(element["text"]))
-    return unescape(plain(element.get("placeholder"))) or element.get("type", "")
+    if element.get("type") == "overflow":
+        return "⋯"
+    return unescape(plain(element.get("placeholder"))) or "Select…"
 
 
 def buttons(obj: Any) -> list[dict[str, Any]]:

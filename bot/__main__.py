@@ -1,0 +1,5 @@
+"""`python -m bot` is `aigov`."""
+
+from bot.cli import main
+
+main()
