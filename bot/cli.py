@@ -72,7 +72,7 @@ def settings() -> None:
 @settings.command("show")
 def settings_show() -> None:
     """Every setting with its value."""
-    from bot.cli_support import open_database
+    from bot.cli_io import open_database
     from workflows import settings as ws
 
     database = open_database()
@@ -93,7 +93,7 @@ def settings_show() -> None:
 @click.option("--as", "actor", default="cli", help="Who makes the change (for the audit log).")
 def settings_set(key: str, value: str, actor: str) -> None:
     """Change a setting (validated and audited; no restart needed)."""
-    from bot.cli_support import open_database
+    from bot.cli_io import open_database
     from workflows import settings as ws
     from workflows.errors import Invalid
 

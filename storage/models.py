@@ -108,3 +108,99 @@ class SlackEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(max_length=64)
     received_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+CATEGORIES = ("inference", "data", "oversight", "maintenance", "infrastructure", "other")
+PERIOD_KINDS = ("month", "quarter")
+# Where a figure came from. Billing imports win over everything reported by people.
+COST_SOURCES = ("billing", "report", "manual", "import")
+
+
+class CostRecord(SQLModel, table=True):
+    """One cost figure: a billing line, or a figure someone reported for a period.
+
+    `source_key` makes every write idempotent: a billing line's key is the identity of
+    its row in the export, a reported figure's key is (initiative, category, period), so
+    reporting again replaces the figure (the audit log keeps every version).
+    """
+
+    __tablename__ = "cost_record"
+    __table_args__ = (
+        UniqueConstraint("source_key"),
+        Index("ix_cost_initiative_period", "initiative_id", "period_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", ondelete="CASCADE")
+    category: str = Field(max_length=16)
+    period_kind: str = Field(max_length=8)
+    period_start: date
+    amount_micros: int = Field(sa_column=Column(BigInteger, nullable=False))
+    source: str = Field(max_length=16)
+    source_key: str = Field(max_length=200)
+    origin: str = Field(default="", max_length=300)
+    note: str = Field(default="", max_length=500)
+    recorded_by: str = Field(max_length=64)
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class MonthlyCost(SQLModel, table=True):
+    """The figure that counts per (initiative, category, month), kept current on write.
+
+    Billing first, then a figure reported for the month, then a third of a figure
+    reported for the fiscal quarter. Every spend answer sums this table, so nothing is
+    counted twice and large portfolios stay fast.
+    """
+
+    __tablename__ = "monthly_cost"
+    __table_args__ = (Index("ix_monthly_cost_month", "month", "initiative_id"),)
+
+    initiative_id: int = Field(foreign_key="initiative.id", primary_key=True, ondelete="CASCADE")
+    category: str = Field(max_length=16, primary_key=True)
+    month: date = Field(primary_key=True)
+    amount_micros: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # billing | reported | prorated
+    basis: str = Field(max_length=16)
+    # the COST_SOURCES behind the figure, comma-separated
+    sources: str = Field(max_length=60)
+    billed_micros: int | None = _money()
+    reported_micros: int | None = _money()
+
+
+class OutcomeRecord(SQLModel, table=True):
+    """Outcomes an owner reported for a month or a fiscal quarter (latest report wins)."""
+
+    __tablename__ = "outcome_record"
+    __table_args__ = (
+        UniqueConstraint("source_key"),
+        Index("ix_outcome_initiative_period", "initiative_id", "period_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", ondelete="CASCADE")
+    period_kind: str = Field(max_length=8)
+    period_start: date
+    outcomes: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # the value the owner put on these outcomes; None means outcomes x value per outcome
+    value_micros: int | None = _money()
+    source: str = Field(max_length=16)
+    source_key: str = Field(max_length=200)
+    origin: str = Field(default="", max_length=300)
+    recorded_by: str = Field(max_length=64)
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class FocusRule(SQLModel, table=True):
+    """Maps FOCUS billing rows to an initiative (and a cost category)."""
+
+    __tablename__ = "focus_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # tag | service | subaccount | resource_prefix
+    match: str = Field(max_length=20)
+    key: str = Field(default="", max_length=200)
+    value: str = Field(max_length=500)
+    initiative_id: int = Field(foreign_key="initiative.id", ondelete="CASCADE")
+    category: str = Field(default="inference", max_length=16)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -14,7 +14,9 @@ SUPPORT = "U0SUPPORT"
 def open_register(ws: LocalWorkspace, user: str) -> dict:
     reply = ws.slack.command(user, "register")
     assert reply.status == 200
-    return ws.emulator.wait_for(lambda _: ws.emulator.open_views(user) and ws.emulator.open_views(user)[-1])
+    return ws.emulator.wait_for(
+        lambda _: ws.emulator.open_views(user) and ws.emulator.open_views(user)[-1]
+    )
 
 
 def register(ws: LocalWorkspace, user: str, **values: object) -> object:
@@ -70,11 +72,23 @@ def test_duplicate_name_is_case_insensitive(ws: LocalWorkspace) -> None:
 
 
 def test_sprawl_warning_before_saving(ws: LocalWorkspace) -> None:
-    register(ws, SUPPORT, name="Customer Support Assistant", department="Support",
-             use_case="answer customer tickets", provider="OpenAI")
+    register(
+        ws,
+        SUPPORT,
+        name="Customer Support Assistant",
+        department="Support",
+        use_case="answer customer tickets",
+        provider="OpenAI",
+    )
     ws.emulator.wait_for(lambda _: dm_texts(ws, SUPPORT))
-    reply = register(ws, OWNER, name="Support Assistant for Customers", department="Marketing",
-                     use_case="answer customer tickets", provider="OpenAI")
+    reply = register(
+        ws,
+        OWNER,
+        name="Support Assistant for Customers",
+        department="Marketing",
+        use_case="answer customer tickets",
+        provider="OpenAI",
+    )
     assert reply.json["response_action"] == "update"
     warned = ws.emulator.open_views(OWNER)[-1]
     text = str(warned["blocks"][0]["text"]["text"])
@@ -103,12 +117,21 @@ def test_name_with_channel_ping_is_escaped(ws: LocalWorkspace) -> None:
 
 
 def test_list_and_show_hide_figures_from_members(ws: LocalWorkspace) -> None:
-    register(ws, OWNER, name="Lead Scorer", department="Marketing", budget_amount="5000", budget_period="month")
+    register(
+        ws,
+        OWNER,
+        name="Lead Scorer",
+        department="Marketing",
+        budget_amount="5000",
+        budget_period="month",
+    )
     ws.emulator.wait_for(lambda _: dm_texts(ws, OWNER))
     for user, sees in (("U0MEMBER", False), (OWNER, True), ("U0LEAD", True), ("U0ADMIN", True)):
         ws.emulator.clear()
         ws.slack.command(user, "list")
-        listing = ws.emulator.wait_for(lambda calls: [c for c in calls if c.method == "response_url"])
+        listing = ws.emulator.wait_for(
+            lambda calls: [c for c in calls if c.method == "response_url"]
+        )
         assert "Lead Scorer" in str(listing[-1].args)
         assert ("$5,000.00" in str(listing[-1].args)) is sees, user
         ws.emulator.clear()
@@ -135,7 +158,9 @@ def test_owner_edits_and_others_cannot(ws: LocalWorkspace) -> None:
     assert not ws.emulator.open_views("U0MEMBER")
     # The owner changes the stage and adds a delegate.
     ws.slack.command(OWNER, "edit lead scorer")
-    view = ws.emulator.wait_for(lambda _: ws.emulator.open_views(OWNER) and ws.emulator.open_views(OWNER)[-1])
+    view = ws.emulator.wait_for(
+        lambda _: ws.emulator.open_views(OWNER) and ws.emulator.open_views(OWNER)[-1]
+    )
     reply = ws.slack.submit(OWNER, view, {"stage": "production", "delegates": [SUPPORT]})
     assert reply.status == 200 and not (reply.json or {}).get("errors")
     ws.emulator.wait_for(lambda _: any("Saved your changes" in t for t in dm_texts(ws, OWNER)))

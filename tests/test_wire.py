@@ -28,13 +28,19 @@ def _headers(ts: str, sig: str) -> dict[str, str]:
         pytest.param(lambda s: {"Content-Type": "application/x-www-form-urlencoded"}, id="missing"),
         pytest.param(lambda s: _headers("abc", s.sign(BODY, "abc")), id="timestamp-abc"),
         pytest.param(lambda s: _headers("9" * 5000, "v0=" + "0" * 64), id="timestamp-5000-digits"),
-        pytest.param(lambda s: _headers(str(int(time.time())), "v0=ü" + "0" * 63), id="non-ascii-signature"),
         pytest.param(
-            lambda s: _headers(str(int(time.time()) - 301), s.sign(BODY, str(int(time.time()) - 301))),
+            lambda s: _headers(str(int(time.time())), "v0=ü" + "0" * 63), id="non-ascii-signature"
+        ),
+        pytest.param(
+            lambda s: _headers(
+                str(int(time.time()) - 301), s.sign(BODY, str(int(time.time()) - 301))
+            ),
             id="stale",
         ),
         pytest.param(lambda s: _headers(str(int(time.time())), "v0=" + "f" * 64), id="wrong"),
-        pytest.param(lambda s: _headers(str(int(time.time())), "v1=" + "f" * 64), id="wrong-version"),
+        pytest.param(
+            lambda s: _headers(str(int(time.time())), "v1=" + "f" * 64), id="wrong-version"
+        ),
         pytest.param(lambda s: _headers("-1", "v0=" + "f" * 64), id="negative-timestamp"),
     ],
 )

@@ -70,9 +70,7 @@ def _write_csv(initiatives: list[Initiative], stream: TextIO) -> None:
     writer.writerow(COLUMNS)
     for initiative in initiatives:
         raw = to_raw(initiative)
-        writer.writerow(
-            [raw[c] if c in NUMERIC_COLUMNS else safe_cell(raw[c]) for c in COLUMNS]
-        )
+        writer.writerow([raw[c] if c in NUMERIC_COLUMNS else safe_cell(raw[c]) for c in COLUMNS])
 
 
 def _json_row(initiative: Initiative, delegates: list[str]) -> dict[str, Any]:

@@ -1,0 +1,144 @@
+"""The `aigov` command line: serve as a real process, db upgrade, settings, the manifest."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+from sqlmodel import select
+
+from bot.cli import main
+from bot.emulator.server import SlackEmulator
+from bot.emulator.user import SlackUser
+from storage.db import Database
+from storage.models import AuditEntry, Setting
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "AIGOV_"))}
+    env.update({"AIGOV_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", **extra})
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_without_secrets_is_one_line_naming_them(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["serve"], env=_env(tmp_path), catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_serve_runs_migrates_and_answers_signed_requests(tmp_path: Path) -> None:
+    with SlackEmulator(bot_token="xoxb-cli-test").start() as emulator:
+        emulator.add_user("U0ONE", name="one", email="one@example.com")
+        port = _free_port()
+        env = _env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-cli-test",
+            SLACK_SIGNING_SECRET="cli-secret",
+            SLACK_API_URL=emulator.api_url,
+        )
+        proc = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("aigov")),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            _wait_healthy(f"http://127.0.0.1:{port}/healthz", proc)
+            slack = SlackUser(
+                emulator,
+                app_url=f"http://127.0.0.1:{port}/slack/events",
+                signing_secret="cli-secret",
+            )
+            assert slack.command("U0ONE", "help").status == 200
+            posted = emulator.wait_for(
+                lambda calls: [c for c in calls if c.method == "response_url"]
+            )
+            assert "/aigov register" in posted[0].args["text"]
+        finally:
+            proc.terminate()
+            output = proc.communicate(timeout=10)[0]
+    assert "xoxb-cli-test" not in output and "cli-secret" not in output
+    db = Database(f"sqlite:///{tmp_path}/cli.db")
+    with db.read() as s:
+        assert s.exec(select(Setting)).all() == []  # the schema exists: migrations ran on start
+    db.dispose()
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(proc.communicate()[0])
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("aigov serve did not become healthy")
+
+
+def test_db_upgrade_then_nothing_pending(tmp_path: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(main, ["db", "upgrade"], env=_env(tmp_path))
+    assert first.exit_code == 0 and "Applied" in first.output
+    second = runner.invoke(main, ["db", "upgrade"], env=_env(tmp_path))
+    assert "already up to date" in second.output
+
+
+def test_settings_set_validates_and_audits(tmp_path: Path) -> None:
+    runner = CliRunner()
+    bad = runner.invoke(main, ["settings", "set", "reminder_days", "three"], env=_env(tmp_path))
+    assert bad.exit_code == 2 and "whole number of days from 1 to 30" in bad.output
+    cron = runner.invoke(
+        main, ["settings", "set", "review_schedule", "61 9 * * *"], env=_env(tmp_path)
+    )
+    assert cron.exit_code == 2 and "cron expression" in cron.output
+    good = runner.invoke(
+        main, ["settings", "set", "alert_thresholds", "100, 80,90"], env=_env(tmp_path)
+    )
+    assert good.exit_code == 0 and "alert_thresholds = 80,90,100" in good.output
+    shown = runner.invoke(main, ["settings", "show"], env=_env(tmp_path))
+    assert "80,90,100" in shown.output and "reminder_days" in shown.output
+    db = Database(f"sqlite:///{tmp_path}/cli.db")
+    with db.read() as s:
+        entries = s.exec(select(AuditEntry)).all()
+    db.dispose()
+    assert [(e.action, e.entity_id, e.after) for e in entries] == [
+        ("setting.change", "alert_thresholds", {"value": "80,90,100"})
+    ]
+
+
+def test_manifest_matches_what_the_bot_listens_to() -> None:
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/aigov"]
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert events == {"app_home_opened", "app_mention", "message.im"}
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"commands", "chat:write", "users:read.email", "im:history", "files:write"} <= scopes
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True

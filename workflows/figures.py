@@ -1,0 +1,275 @@
+"""The one figures engine: spend, outcomes and the measures derived from them.
+
+Every feature (cards, reviews, alerts, answers, reports) asks here. Spend sums the
+monthly rollup (workflows.costs keeps it: billing first, then reported, then a third of
+a quarter figure), so each answer can say which bases and sources it used.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.models import Initiative, MonthlyCost, OutcomeRecord
+from workflows.costs import add_months, months_of
+from workflows.money import MICROS
+
+GROUPS = (
+    "initiative",
+    "department",
+    "cost_center",
+    "provider",
+    "model",
+    "stage",
+    "use_case",
+    "category",
+    "month",
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which initiatives (and which cost category) a figure covers; None means any."""
+
+    initiative_ids: tuple[int, ...] | None = None
+    department: str | None = None
+    cost_center: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    stage: str | None = None
+    use_case: str | None = None
+    category: str | None = None
+
+
+@dataclass
+class Spend:
+    """Money spent, in micro-units, with how it was arrived at."""
+
+    total_micros: int = 0
+    by_category: dict[str, int] = field(default_factory=dict)
+    by_month: dict[date, int] = field(default_factory=dict)
+    bases: set[str] = field(default_factory=set)  # billing, reported, prorated
+    sources: set[str] = field(default_factory=set)  # billing, report, manual, import
+    billed_micros: int = 0
+    reported_micros: int = 0
+
+    @property
+    def total(self) -> Decimal:
+        return Decimal(self.total_micros) / MICROS
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.bases)
+
+    def add(
+        self,
+        *,
+        category: str,
+        month: date,
+        amount: int,
+        basis: str,
+        sources: str,
+        billed: int | None,
+        reported: int | None,
+    ) -> None:
+        self.total_micros += amount
+        self.by_category[category] = self.by_category.get(category, 0) + amount
+        self.by_month[month] = self.by_month.get(month, 0) + amount
+        self.bases.add(basis)
+        self.sources.update(s for s in sources.split(",") if s)
+        self.billed_micros += billed or 0
+        self.reported_micros += reported or 0
+
+
+def _month_range(first: date, last: date) -> list[date]:
+    months, month = [], date(first.year, first.month, 1)
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def _filtered(query, scope: Scope):  # type: ignore[no-untyped-def]
+    if scope.initiative_ids is not None:
+        query = query.where(col(Initiative.id).in_(scope.initiative_ids))
+    for name in ("department", "cost_center", "provider", "model", "stage", "use_case"):
+        wanted = getattr(scope, name)
+        if wanted is not None:
+            query = query.where(func.lower(getattr(Initiative, name)) == wanted.lower())
+    if scope.category is not None:
+        query = query.where(MonthlyCost.category == scope.category)
+    return query
+
+
+def spend_by(
+    session: Session, *, scope: Scope, first: date, last: date, group: str
+) -> dict[object, Spend]:
+    """Spend per group key (initiative id, department, ..., category, month) over the
+    months from `first` to `last` inclusive."""
+    if group not in GROUPS:
+        raise ValueError(group)
+    if group in ("category", "month"):
+        key_column = getattr(MonthlyCost, group)
+    elif group == "initiative":
+        key_column = Initiative.id
+    else:
+        key_column = getattr(Initiative, group)
+    query = (
+        select(
+            key_column,
+            MonthlyCost.category,
+            MonthlyCost.month,
+            MonthlyCost.basis,
+            MonthlyCost.sources,
+            func.sum(MonthlyCost.amount_micros),
+            func.sum(MonthlyCost.billed_micros),
+            func.sum(MonthlyCost.reported_micros),
+        )
+        .join(Initiative, Initiative.id == MonthlyCost.initiative_id)
+        .where(MonthlyCost.month >= first, MonthlyCost.month <= last)
+        .group_by(
+            key_column,
+            MonthlyCost.category,
+            MonthlyCost.month,
+            MonthlyCost.basis,
+            MonthlyCost.sources,
+        )
+    )
+    result: dict[object, Spend] = defaultdict(Spend)
+    for key, category, month, basis, sources, amount, billed, reported in session.exec(
+        _filtered(query, scope)
+    ):
+        result[key].add(
+            category=category,
+            month=month,
+            amount=int(amount),
+            basis=basis,
+            sources=sources,
+            billed=billed and int(billed),
+            reported=reported and int(reported),
+        )
+    return dict(result)
+
+
+def spend(session: Session, *, scope: Scope, first: date, last: date) -> Spend:
+    """Total spend for a scope over the months from `first` to `last` inclusive."""
+    total = Spend()
+    for part in spend_by(session, scope=scope, first=first, last=last, group="initiative").values():
+        for month, amount in part.by_month.items():
+            total.by_month[month] = total.by_month.get(month, 0) + amount
+        for category, amount in part.by_category.items():
+            total.by_category[category] = total.by_category.get(category, 0) + amount
+        total.total_micros += part.total_micros
+        total.bases |= part.bases
+        total.sources |= part.sources
+        total.billed_micros += part.billed_micros
+        total.reported_micros += part.reported_micros
+    return total
+
+
+@dataclass
+class Outcomes:
+    """Outcomes over a period (fractional when a quarter figure is prorated) and their value."""
+
+    count: Decimal = Decimal(0)
+    value_micros: int = 0
+    months_reported: int = 0
+    prorated: bool = False
+
+    @property
+    def has_data(self) -> bool:
+        return self.months_reported > 0
+
+
+def outcomes(
+    session: Session, *, initiative_ids: list[int], first: date, last: date
+) -> dict[int, Outcomes]:
+    """Reported outcomes per initiative: a month's own figure, else a third of its quarter's."""
+    months = set(_month_range(first, last))
+    query = (
+        select(OutcomeRecord, Initiative.value_per_outcome_micros)
+        .join(Initiative, Initiative.id == OutcomeRecord.initiative_id)
+        .where(
+            col(OutcomeRecord.initiative_id).in_(initiative_ids),
+            OutcomeRecord.period_start >= add_months(first, -2),
+            OutcomeRecord.period_start <= last,
+        )
+    )
+    per_month: dict[tuple[int, date], tuple[int, Decimal, Decimal]] = {}
+    for record, unit_value in session.exec(query):
+        for month in months_of(record.period_kind, record.period_start):
+            if month not in months:
+                continue
+            key = (record.initiative_id, month)
+            if record.period_kind == "quarter" and key in per_month and per_month[key][0] == 1:
+                continue  # the month's own report wins over a share of the quarter's
+            share = Decimal(1) if record.period_kind == "month" else Decimal(1) / 3
+            count = Decimal(record.outcomes) * share
+            if record.value_micros is not None:
+                value = Decimal(record.value_micros) * share
+            else:
+                value = count * Decimal(unit_value or 0)
+            per_month[key] = (1 if record.period_kind == "month" else 3, count, value)
+    result: dict[int, Outcomes] = {i: Outcomes() for i in initiative_ids}
+    for (initiative_id, _month), (divisor, count, value) in per_month.items():
+        total = result[initiative_id]
+        total.count += count
+        total.value_micros += int(value.to_integral_value(ROUND_HALF_EVEN))
+        total.months_reported += 1
+        total.prorated = total.prorated or divisor == 3
+    for total in result.values():
+        total.count = _tidy(total.count)
+    return result
+
+
+def _tidy(count: Decimal) -> Decimal:
+    """Thirds of whole outcomes summed back to a whole number show as one."""
+    rounded = count.quantize(Decimal("0.001"), rounding=ROUND_HALF_EVEN)
+    return (
+        rounded.normalize()
+        if rounded != rounded.to_integral_value()
+        else rounded.to_integral_value()
+    )
+
+
+# Derived measures (spec, "Money and periods"). None means "no outcomes" / "no cost":
+# a division by zero is an answer, not an error.
+
+
+def cost_per_outcome(cost_micros: int, count: Decimal) -> Decimal | None:
+    if count <= 0:
+        return None
+    return Decimal(cost_micros) / MICROS / count
+
+
+def value_per_ai_dollar(value_micros: int, cost_micros: int) -> Decimal | None:
+    if cost_micros <= 0:
+        return None
+    return Decimal(value_micros) / Decimal(cost_micros)
+
+
+def roi(value_micros: int, cost_micros: int) -> Decimal | None:
+    """(value - cost) / cost."""
+    if cost_micros <= 0:
+        return None
+    return Decimal(value_micros - cost_micros) / Decimal(cost_micros)
+
+
+def savings(baseline_micros: int | None, cost_micros: int, count: Decimal) -> Decimal | None:
+    """(baseline cost per outcome - cost per outcome) x outcomes."""
+    per_outcome = cost_per_outcome(cost_micros, count)
+    if baseline_micros is None or per_outcome is None:
+        return None
+    return (Decimal(baseline_micros) / MICROS - per_outcome) * count
+
+
+def projected_annual_cost(
+    cost_per_outcome: Decimal, *, per_day: Decimal, days: int = 365
+) -> Decimal:
+    """$0.002 per interaction at 200,000 interactions a day is $146,000 a year."""
+    return cost_per_outcome * per_day * days
