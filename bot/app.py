@@ -26,6 +26,7 @@ def build_app(rt: Runtime, *, token_verification: bool = True) -> App:
         request_verification_enabled=bool(rt.settings.slack_signing_secret),
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("aigov.bolt"),
+        listener_executor=rt.listener_executor,
     )
     app.middleware(_dedupe_events(rt))
     for module in (commands, inventory, home):

@@ -112,6 +112,7 @@ class LocalWorkspace:
     def close(self) -> None:
         self._server.close()
         self._thread.join(timeout=5)
+        self.rt.drain()
         self.emulator.stop()
         self.rt.db.dispose()
 

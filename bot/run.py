@@ -49,4 +49,5 @@ def run(settings: Settings, *, host: str, port: int, socket_mode: bool) -> None:
     try:
         server.run()
     finally:
+        rt.drain()
         db.dispose()

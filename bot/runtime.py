@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,9 +23,16 @@ class Runtime:
     client: WebClient
     now: Callable[[], datetime] = utcnow
     directory: Directory = field(init=False)
+    # Listeners run here after their ack; shutting it down lets in-flight work finish.
+    listener_executor: ThreadPoolExecutor = field(init=False)
 
     def __post_init__(self) -> None:
         self.directory = Directory(client=self.client, db=self.db)
+        self.listener_executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="listener")
+
+    def drain(self) -> None:
+        """Wait for listeners still running (at shutdown)."""
+        self.listener_executor.shutdown(wait=True)
 
     def viewer(self, user_id: str) -> Viewer:
         """The asker with the roles that apply to them right now."""

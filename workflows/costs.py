@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, delete, select
 
 from storage.models import CATEGORIES, CostRecord, MonthlyCost, OutcomeRecord, utcnow
+from storage.upsert import upsert
 from workflows import audit
 from workflows.errors import Invalid, Problem
 from workflows.money import to_micros
@@ -219,35 +220,26 @@ def _store(
             True,
         )
     billed_total = sum(r.amount_micros for r in billed) if billed else None
-    session.exec(  # type: ignore[call-overload]
-        delete(MonthlyCost).where(
-            MonthlyCost.initiative_id == initiative_id,
-            MonthlyCost.category == category,
-            MonthlyCost.month == month,
-        )
-    )
+    key = {"initiative_id": initiative_id, "category": category, "month": month}
     if billed_total is None and reported is None:
+        session.exec(delete(MonthlyCost).filter_by(**key))  # type: ignore[call-overload]
         return
     if billed_total is not None:
         amount, basis, sources = billed_total, "billing", {"billing"}
     else:
-        amount, basis, sources = (
-            reported or 0,
-            "prorated" if prorated else "reported",
-            reported_sources,
-        )
-    session.add(
-        MonthlyCost(
-            initiative_id=initiative_id,
-            category=category,
-            month=month,
-            amount_micros=amount,
-            basis=basis,
-            sources=",".join(sorted(sources)),
-            billed_micros=billed_total,
-            reported_micros=reported,
-        )
-    )
+        amount, basis = reported or 0, "prorated" if prorated else "reported"
+        sources = reported_sources
+    row = {
+        **key,
+        "amount_micros": amount,
+        "basis": basis,
+        "sources": ",".join(sorted(sources)),
+        "billed_micros": billed_total,
+        "reported_micros": reported,
+    }
+    # An upsert, not delete-then-insert: two writers refreshing the same month must
+    # not collide on the primary key.
+    upsert(session, MonthlyCost, row, keys=("initiative_id", "category", "month"))
 
 
 def _third(total: int, quarter_start: date, month: date) -> int:
