@@ -37,7 +37,9 @@ def seed(ws: LocalWorkspace, count: int) -> None:
                 "budget_amount": str(1000 + i),
                 "budget_period": "quarter",
             }
-            inventory.register(session, raw=raw, actor="bench", resolve_user=lambda u: u, source="bench")
+            inventory.register(
+                session, raw=raw, actor="bench", resolve_user=lambda u: u, source="bench"
+            )
 
 
 def timed(action: Callable[[], object], repeats: int) -> list[float]:
@@ -73,7 +75,9 @@ def main() -> None:
                     r.read()
 
             floor = statistics.median(timed(health, n))
-            print(f"{args.initiatives} initiatives, {n} requests each, database {url.split(':')[0]}")
+            print(
+                f"{args.initiatives} initiatives, {n} requests each, database {url.split(':')[0]}"
+            )
             print(summary("floor: GET /healthz", timed(health, n), floor))
             rows = [
                 ("/aigov help", lambda: ws.slack.command("U0MEMBER", "help")),
