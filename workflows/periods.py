@@ -10,10 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Fixed English names: calendar.month_abbr follows the process locale.
 _ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_FULL = ("january", "february", "march", "april", "may", "june", "july", "august",
-         "september", "october", "november", "december")
+_FULL = "january february march april may june july august september october november december"
 MONTH_NAMES: dict[str, int] = {
-    **{name: i + 1 for i, name in enumerate(_FULL)},
+    **{name: i + 1 for i, name in enumerate(_FULL.split())},
     **{abbr.lower(): i + 1 for i, abbr in enumerate(_ABBR)},
     "sept": 9,
 }
@@ -225,7 +224,7 @@ class Quarter(Period):
     @property
     def code(self) -> str:
         """Compact code, e.g. '2026Q3'."""
-        return f"{self.fy}Q{self.q}"
+        return f"{self.fy:04d}Q{self.q}"
 
     def next(self) -> Quarter:
         """The following fiscal quarter."""
@@ -361,21 +360,20 @@ def _nearest(month_no: int, anchor: Month, *, after: bool = False) -> Month:
     return candidate if candidate <= anchor else candidate.shift(-12)
 
 
-_KEYWORDS: dict[str, str] = {
-    **dict.fromkeys(("this month", "current month", "mtd", "month to date"), "this_month"),
-    **dict.fromkeys(("last month", "previous month", "prior month"), "last_month"),
-    "next month": "next_month",
-    **dict.fromkeys(("this quarter", "current quarter"), "this_quarter"),
-    **dict.fromkeys(("last quarter", "previous quarter", "prior quarter"), "last_quarter"),
-    "next quarter": "next_quarter",
-    **dict.fromkeys(("qtd", "quarter to date"), "qtd"),
-    **dict.fromkeys(("this year", "this fiscal year", "this fy", "current year",
-                     "current fiscal year"), "this_year"),
-    **dict.fromkeys(("last year", "last fiscal year", "last fy", "previous year",
-                     "previous fiscal year", "prior year"), "last_year"),
-    **dict.fromkeys(("next year", "next fiscal year", "next fy"), "next_year"),
-    **dict.fromkeys(("ytd", "year to date", "fiscal year to date", "fytd"), "ytd"),
+_WORDS = {
+    "this_month": "this month|current month|mtd|month to date",
+    "last_month": "last month|previous month|prior month",
+    "next_month": "next month",
+    "this_quarter": "this quarter|current quarter",
+    "last_quarter": "last quarter|previous quarter|prior quarter",
+    "next_quarter": "next quarter",
+    "qtd": "qtd|quarter to date",
+    "this_year": "this year|this fiscal year|this fy|current year|current fiscal year",
+    "last_year": "last year|last fiscal year|last fy|previous year|previous fiscal year|prior year",
+    "next_year": "next year|next fiscal year|next fy",
+    "ytd": "ytd|year to date|fiscal year to date|fytd",
 }
+_KEYWORDS = {phrase: key for key, phrases in _WORDS.items() for phrase in phrases.split("|")}
 
 
 def _keyword(cal: FiscalCalendar, word: str, cur: Month) -> Period:
