@@ -9,11 +9,13 @@ class Action(StrEnum):
     REGISTER_OPEN = "initiative.register_open"
     EDIT_OPEN = "initiative.edit_open"
     SHOW = "initiative.show"
+    RECORD_OPEN = "figures.record_open"
 
 
 class Callback(StrEnum):
     REGISTER = "initiative.register"
     EDIT = "initiative.edit"
+    RECORD_FIGURES = "figures.record"
 
 
 class Block(StrEnum):

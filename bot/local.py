@@ -8,8 +8,9 @@ tests talk to the bot the way users do. Production code never imports it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -21,6 +22,7 @@ from bot.runtime import Runtime, web_client
 from bot.server import SlackHTTP, serve
 from storage.db import Database
 from storage.migrate import upgrade
+from storage.models import utcnow
 
 SIGNING_SECRET = "local-signing-secret"
 BOT_TOKEN = "xoxb-local-emulator"
@@ -60,6 +62,8 @@ class LocalWorkspace:
     leaders: Iterable[str] = ("U0LEAD",)
     members: Iterable[Member] = DEFAULT_MEMBERS
     migrate: bool = True
+    # The bot's clock; tests fix it so "this quarter" is the same every run.
+    now: Callable[[], datetime] = utcnow
     emulator: SlackEmulator = field(init=False)
     slack: SlackUser = field(init=False)
     rt: Runtime = field(init=False)
@@ -92,7 +96,7 @@ class LocalWorkspace:
         db = Database(self.database_url)
         if self.migrate:
             upgrade(db)
-        self.rt = Runtime(settings=self.settings, db=db, client=web_client(self.settings))
+        self.rt = Runtime(settings=self.settings, db=db, client=web_client(self.settings), now=self.now)
         app = build_app(self.rt)
         self.http = SlackHTTP(app, signing_secret=SIGNING_SECRET, db=db)
         self._server = serve(self.http, host="127.0.0.1", port=0, threads=8)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from slack_sdk import WebClient
 
@@ -14,6 +14,7 @@ from bot.people import Directory
 from storage.db import Database
 from storage.models import utcnow
 from workflows.access import Viewer, viewer_for
+from workflows.periods import today_in
 
 
 @dataclass
@@ -33,6 +34,10 @@ class Runtime:
     def drain(self) -> None:
         """Wait for listeners still running (at shutdown)."""
         self.listener_executor.shutdown(wait=True)
+
+    def today(self) -> date:
+        """The workspace's local date (AIGOV_TIMEZONE)."""
+        return today_in(self.settings.timezone, self.now())
 
     def viewer(self, user_id: str) -> Viewer:
         """The asker with the roles that apply to them right now."""

@@ -35,6 +35,11 @@ def escape_mrkdwn(value: object) -> str:
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape_mrkdwn(text: str) -> str:
+    """Text as the person typed it: Slack delivers `&`, `<`, `>` escaped."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def _finalize_slack(value: object) -> object:
     if value is None:
         return ""
@@ -67,6 +72,36 @@ def _thousands(value: object) -> str:
     return str(value)
 
 
+def _money(micros: object, currency: str = "USD") -> str:
+    """Micro-units as money, the way people write it ($12,340.50)."""
+    if micros is None:
+        return ""
+    return _amount(Decimal(int(micros)) / 1_000_000, currency)  # type: ignore[call-overload]
+
+
+def _amount(value: object, currency: str = "USD") -> str:
+    """A Decimal amount of money, rounded to the cent unless it is below one cent."""
+    from workflows.money import format_money
+
+    if value is None:
+        return ""
+    amount = Decimal(str(value))
+    if abs(amount) >= Decimal("0.01"):
+        amount = amount.quantize(Decimal("0.01"))
+    else:
+        amount = amount.quantize(Decimal("0.000001")).normalize()
+    return format_money(amount, currency)
+
+
+def _number(value: object, places: int = 2) -> str:
+    """A ratio or count with at most `places` decimals and thousands separators."""
+    if value is None:
+        return ""
+    amount = Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    text = f"{amount:,}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _build(*, plain: bool) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(HERE)),
@@ -81,6 +116,9 @@ def _build(*, plain: bool) -> Environment:
     env.filters["mention"] = lambda v: _mention(v, plain)
     env.filters["channel"] = lambda v: _channel(v, plain)
     env.filters["thousands"] = _thousands
+    env.filters["money"] = _money
+    env.filters["amount"] = _amount
+    env.filters["number"] = _number
     env.globals["plain"] = plain
     return env
 

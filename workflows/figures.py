@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -273,3 +274,48 @@ def projected_annual_cost(
 ) -> Decimal:
     """$0.002 per interaction at 200,000 interactions a day is $146,000 a year."""
     return cost_per_outcome * per_day * days
+
+
+@dataclass
+class InitiativeFigures:
+    """Everything a card or a review shows for one initiative over one period."""
+
+    initiative_id: int
+    spend: Spend
+    outcomes: Outcomes
+    cost_per_outcome: Decimal | None
+    value_micros: int
+    value_per_ai_dollar: Decimal | None
+    roi: Decimal | None
+    savings: Decimal | None
+
+    @property
+    def gap_micros(self) -> int | None:
+        """What the owner reported minus what was billed, where both exist."""
+        if not self.spend.billed_micros or not self.spend.reported_micros:
+            return None
+        return self.spend.reported_micros - self.spend.billed_micros
+
+
+def bounds(period: Any) -> tuple[date, date]:
+    """The first days of a period's first and last months."""
+    months = period.months()
+    return months[0].start, months[-1].start
+
+
+def summarize(session: Session, *, initiative: Initiative, period: Any) -> InitiativeFigures:
+    """Spend, outcomes and derived measures of one initiative over `period`."""
+    first, last = bounds(period)
+    iid = initiative.id or 0
+    cost = spend(session, scope=Scope(initiative_ids=(iid,)), first=first, last=last)
+    done = outcomes(session, initiative_ids=[iid], first=first, last=last)[iid]
+    return InitiativeFigures(
+        initiative_id=iid,
+        spend=cost,
+        outcomes=done,
+        cost_per_outcome=cost_per_outcome(cost.total_micros, done.count),
+        value_micros=done.value_micros,
+        value_per_ai_dollar=value_per_ai_dollar(done.value_micros, cost.total_micros) if done.has_data else None,
+        roi=roi(done.value_micros, cost.total_micros) if done.has_data else None,
+        savings=savings(initiative.baseline_cost_per_outcome_micros, cost.total_micros, done.count),
+    )

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from storage.models import Setting, utcnow
 from workflows import audit
 from workflows.errors import Invalid, Problem
+from workflows.periods import FiscalCalendar
 
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,30}$")
 _PERSON_OR_GROUP = re.compile(r"^[UWS][A-Z0-9]{2,30}$")
@@ -180,6 +181,11 @@ def get(session: Session, key: str) -> Any:
     """The typed current value of a setting."""
     row = session.get(Setting, key)
     return parse(key, row.value if row is not None else _spec(key).default)
+
+
+def calendar(session: Session) -> FiscalCalendar:
+    """The workspace's fiscal calendar."""
+    return FiscalCalendar(get(session, "fiscal_year_start_month"))
 
 
 def show_all(session: Session) -> list[tuple[str, str, bool]]:

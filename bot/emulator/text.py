@@ -37,16 +37,23 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def shown(text_obj: Any) -> str:
+    """What Slack displays for a text object: plain_text as typed, mrkdwn unescaped."""
+    if isinstance(text_obj, dict) and text_obj.get("type") == "plain_text":
+        return plain(text_obj)
+    return unescape(plain(text_obj))
+
+
 def _option_label(option: dict[str, Any]) -> str:
-    return unescape(plain(option.get("text")))
+    return shown(option.get("text"))
 
 
 def _element_label(element: dict[str, Any]) -> str:
     if "text" in element:
-        return unescape(plain(element["text"]))
+        return shown(element["text"])
     if element.get("type") == "overflow":
         return "⋯"
-    return unescape(plain(element.get("placeholder"))) or "Select…"
+    return shown(element.get("placeholder")) or "Select…"
 
 
 def buttons(obj: Any) -> list[dict[str, Any]]:
@@ -97,7 +104,7 @@ def inputs(view: Any) -> list[dict[str, Any]]:
                 "block_id": bid,
                 "action_id": aid,
                 "type": element.get("type"),
-                "label": unescape(plain(block.get("label"))),
+                "label": shown(block.get("label")),
                 "optional": bool(block.get("optional")),
                 "initial": _initial_text(element),
                 "options": [
@@ -172,17 +179,17 @@ def _block_lines(block: dict[str, Any], numbers: _Numbering) -> list[str]:
     kind = block.get("type")
     lines: list[str] = []
     if kind == "header":
-        title = unescape(plain(block.get("text")))
+        title = shown(block.get("text"))
         lines += [title, "═" * len(title)]
     elif kind == "section":
         if block.get("text"):
-            lines += unescape(plain(block["text"])).splitlines()
-        lines += [f"  {unescape(plain(f))}" for f in block.get("fields") or []]
+            lines += shown(block["text"]).splitlines()
+        lines += [f"  {shown(f)}" for f in block.get("fields") or []]
     elif kind == "divider":
         lines.append(RULE)
     elif kind == "context":
         parts = [
-            f"[image: {e.get('alt_text', '')}]" if e.get("type") == "image" else unescape(plain(e))
+            f"[image: {e.get('alt_text', '')}]" if e.get("type") == "image" else shown(e)
             for e in block.get("elements") or []
         ]
         lines.append("  " + " · ".join(parts))
@@ -222,7 +229,7 @@ def _input_lines(number: int, item: dict[str, Any]) -> list[str]:
 def view_to_text(view: dict[str, Any]) -> str:
     """A modal or home tab: title, content, numbered inputs, then submit/close."""
     numbers = _Numbering()
-    title = unescape(plain(view.get("title")))
+    title = shown(view.get("title"))
     lines = [title, "═" * len(title)] if title else []
     numbered = {item["block_id"]: (n, item) for n, item in enumerate(inputs(view), start=1)}
     for index, block in enumerate(block_list(view)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 import urllib.error
@@ -26,6 +27,17 @@ from bot.emulator.views import APP_ID
 from bot.emulator.workspace import GENERAL, TEAM_DOMAIN
 
 VERIFICATION_TOKEN = "emulator-verification-token"
+# Slack's own tokens in typed text (mentions, channels, links) stay as they are.
+_SLACK_TOKEN = re.compile(r"(<(?:[@#!][^<>]+|https?://[^<>]+|mailto:[^<>]+)>)")
+
+
+def as_slack_sends(text: str) -> str:
+    """Typed text the way Slack delivers it: `&`, `<`, `>` escaped outside its own tokens."""
+    parts = _SLACK_TOKEN.split(text)
+    return "".join(
+        part if i % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for i, part in enumerate(parts)
+    )
 TIMEOUT = 10.0
 
 
@@ -129,7 +141,7 @@ class SlackUser:
                 "user_id": user_id,
                 "user_name": self._user_ref(user_id)["name"],
                 "command": self.command_name,
-                "text": text,
+                "text": as_slack_sends(text),
                 "api_app_id": APP_ID,
                 "is_enterprise_install": "false",
                 "response_url": emu.new_response_url(channel=channel_id, user=user_id),
@@ -292,6 +304,7 @@ class SlackUser:
 
     def dm(self, user_id: str, text: str) -> Reply:
         channel = self.emulator.dm_channel(user_id)
+        text = as_slack_sends(text)
         message = self.emulator.user_message(channel, user_id, text)
         return self.event(
             {
@@ -308,7 +321,7 @@ class SlackUser:
         )
 
     def mention(self, user_id: str, channel_id: str, text: str) -> Reply:
-        full = f"<@{self.emulator.bot_user_id}> {text}"
+        full = f"<@{self.emulator.bot_user_id}> {as_slack_sends(text)}"
         message = self.emulator.user_message(channel_id, user_id, full)
         return self.event(
             {

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.listeners import inventory as inv
 from bot.listeners.common import friendly
 from bot.runtime import Runtime
-from templates import say
+from templates import say, unescape_mrkdwn
 
 
 def register(app: App, rt: Runtime) -> None:
@@ -18,7 +18,8 @@ def register(app: App, rt: Runtime) -> None:
     def aigov(ack: Ack, command: dict, respond: Any, client: WebClient) -> None:
         ack()
         user_id = command["user_id"]
-        word, _, rest = (command.get("text") or "").strip().partition(" ")
+        text = unescape_mrkdwn(command.get("text") or "")
+        word, _, rest = text.strip().partition(" ")
         word, rest = word.lower(), rest.strip()
 
         def reply(text: str) -> None:

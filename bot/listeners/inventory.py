@@ -13,9 +13,10 @@ from bot import blocks as bk
 from bot.ids import Action, Block, Callback
 from bot.listeners.common import field_errors, friendly
 from bot.runtime import Runtime
+from bot.views import figures as figure_views
 from bot.views import inventory as views
 from templates import say
-from workflows import inventory
+from workflows import figures, inventory
 from workflows import settings as ws
 from workflows.access import can_edit, can_see_figures
 from workflows.errors import Forbidden, Invalid
@@ -179,13 +180,26 @@ def show(rt: Runtime, respond: Reply, *, user_id: str, query: str) -> None:
         initiative = inventory.find(session, query=query)
         delegates = inventory.delegates_of(session, initiative.id)
         currency = ws.get(session, "currency")
+        allowed = can_see_figures(viewer, owner_id=initiative.owner_id, delegates=delegates)
+        quarter = ws.calendar(session).quarter_of(rt.today())
+        quarter_figures = (
+            figures.summarize(session, initiative=initiative, period=quarter) if allowed else None
+        )
     blocks = views.card(
         initiative,
         delegates=delegates,
-        show_figures=can_see_figures(viewer, owner_id=initiative.owner_id, delegates=delegates),
+        show_figures=allowed,
         can_edit=can_edit(viewer, owner_id=initiative.owner_id, delegates=delegates),
         currency=currency,
     )
+    if quarter_figures is not None:
+        section = figure_views.card_section(
+            quarter_figures,
+            period=quarter.describe(),
+            currency=currency,
+            unit=initiative.outcome_unit,
+        )
+        blocks.insert(2, section)
     respond(text=initiative.name, blocks=blocks, response_type="ephemeral")
 
 

@@ -115,11 +115,11 @@ def card(
     body = say(T, "card_body", i=i, delegates=delegates, show_figures=show_figures, budget=budget)
     blocks = [bk.header(i.name), bk.section(body)]
     if can_edit:
-        blocks.append(
-            bk.actions(
-                bk.button(say(T, "button", "edit", plain=True), Action.EDIT_OPEN, value=str(i.id))
-            )
+        edit = bk.button(say(T, "button", "edit", plain=True), Action.EDIT_OPEN, value=str(i.id))
+        record = bk.button(
+            say("figures.j2", "button", "record", plain=True), Action.RECORD_OPEN, value=str(i.id)
         )
+        blocks.append(bk.actions(edit, record))
     return blocks
 
 

@@ -1,0 +1,71 @@
+"""Views of figures: the card's quarter summary and the record-figures modal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any
+
+from bot import blocks as bk
+from bot.ids import Callback
+from storage.models import CATEGORIES
+from templates import environment, say
+from workflows.figures import InitiativeFigures
+from workflows.periods import Month
+
+T = "figures.j2"
+
+
+@cache
+def words() -> Any:
+    return environment(plain=True).get_template(T).module
+
+
+def card_section(f: InitiativeFigures, *, period: str, currency: str, unit: str) -> bk.Block:
+    return bk.section(say(T, "card_figures", f, period, currency, unit))
+
+
+def record_modal(
+    *,
+    initiative_id: int,
+    name: str,
+    months: Sequence[Month],
+    month: Month,
+    values: Mapping[str, str],
+) -> bk.Block:
+    """Costs per category, outcomes and their value for one month."""
+    w = words()
+    options = [(m.iso, m.label) for m in months]
+    blocks: list[bk.Block] = [
+        bk.section(say(T, "record_intro", name, month.label)),
+        bk.select("month", w.LABELS["month"], options, initial=month.iso),
+    ]
+    for category in CATEGORIES:
+        label = say(T, "category_label", category, plain=True)
+        blocks.append(
+            bk.text_input(
+                f"cost_{category}", label, initial=values.get(category, ""), optional=True
+            )
+        )
+    blocks += [
+        bk.text_input(
+            "outcomes", w.LABELS["outcomes"], initial=values.get("outcomes", ""), optional=True
+        ),
+        bk.text_input(
+            "outcome_value",
+            w.LABELS["outcome_value"],
+            initial=values.get("outcome_value", ""),
+            optional=True,
+        ),
+        bk.text_input(
+            "note", w.LABELS["note"], initial=values.get("note", ""), optional=True, multiline=True
+        ),
+    ]
+    return bk.modal(
+        title=w.TITLES["record"],
+        callback_id=Callback.RECORD_FIGURES,
+        blocks=blocks,
+        submit=w.TITLES["submit"],
+        close=w.TITLES["close"],
+        metadata={"id": initiative_id},
+    )
