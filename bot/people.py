@@ -10,9 +10,11 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import select
 
 from storage.db import Database
 from storage.models import Person, utcnow
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 _ID = re.compile(r"^<?@?([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 GROUP_TTL_SECONDS = 300
+PERSON_TTL = timedelta(hours=12)
 
 
 class Directory:
@@ -56,7 +59,7 @@ class Directory:
         """What Slack says of a user (cached); None if Slack does not know them."""
         with self.db.read() as session:
             cached = session.get(Person, user_id)
-        if cached is not None or self.client is None:
+        if self.client is None or (cached is not None and self._fresh(cached)):
             return cached
         try:
             user = self.client.users_info(user=user_id)["user"]
@@ -68,8 +71,8 @@ class Directory:
 
     def _by_email(self, email: str) -> Person | None:
         with self.db.read() as session:
-            cached = session.query(Person).filter(Person.email == email).first()
-        if cached is not None or self.client is None:
+            cached = session.exec(select(Person).where(Person.email == email)).first()
+        if self.client is None or (cached is not None and self._fresh(cached)):
             return cached
         try:
             user = self.client.users_lookupByEmail(email=email)["user"]
@@ -78,6 +81,11 @@ class Directory:
                 return None
             raise
         return self._remember(user)
+
+    @staticmethod
+    def _fresh(person: Person) -> bool:
+        # People leave: look again after a while so a deactivation is noticed.
+        return utcnow() - person.updated_at < PERSON_TTL
 
     def _remember(self, user: dict) -> Person:
         profile = user.get("profile") or {}

@@ -18,7 +18,7 @@ from bot.cli import main
 from bot.emulator.server import SlackEmulator
 from bot.emulator.user import SlackUser
 from storage.db import Database
-from storage.models import AuditEntry, Setting
+from storage.models import AuditEntry, Initiative, Setting
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -142,3 +142,34 @@ def test_manifest_matches_what_the_bot_listens_to() -> None:
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "users:read.email", "im:history", "files:write"} <= scopes
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_import_inventory_resolves_owner_emails_through_slack(tmp_path: Path) -> None:
+    csv_file = tmp_path / "inventory.csv"
+    csv_file.write_text(
+        "name,department,owner,stage\n"
+        "Support Assistant,Support,sam@example.com,production\n"
+        "Invoice Reader,Finance,U0FIN,pilot\n"
+        "Old Bot,IT,gus@example.com,pilot\n"
+        "Ghost,IT,nobody@example.com,pilot\n"
+    )
+    with SlackEmulator(bot_token="xoxb-import").start() as emulator:
+        emulator.add_user("U0SAM", name="sam", email="sam@example.com")
+        emulator.add_user("U0FIN", name="fin", email="fin@example.com")
+        emulator.add_user("U0GUS", name="gus", email="gus@example.com", deleted=True)
+        env = _env(tmp_path, SLACK_BOT_TOKEN="xoxb-import", SLACK_API_URL=emulator.api_url)
+        rejected = CliRunner().invoke(main, ["import", "inventory", str(csv_file)], env=env)
+        lookups = [c.args["email"] for c in emulator.calls_of("users.lookupByEmail")]
+        accepted = CliRunner().invoke(
+            main, ["import", "inventory", str(csv_file), "--skip-bad"], env=env
+        )
+    assert rejected.exit_code == 1
+    assert "line 4: owner:" in rejected.output and "line 5: owner:" in rejected.output
+    assert "Nothing was imported." in rejected.output
+    assert sorted(lookups) == ["gus@example.com", "nobody@example.com", "sam@example.com"]
+    assert accepted.exit_code == 0, accepted.output
+    db = Database(f"sqlite:///{tmp_path}/cli.db")
+    with db.read() as s:
+        owners = {i.name: i.owner_id for i in s.exec(select(Initiative))}
+    db.dispose()
+    assert owners == {"Support Assistant": "U0SAM", "Invoice Reader": "U0FIN"}
