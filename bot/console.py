@@ -165,7 +165,7 @@ class Screen:
             else:
                 title = f"aigov in #{info['name']}" + (" (thread reply)" if thread else "")
             title += " (updated)" if state == "updated" else ""
-            body = self._render_message(msg, user_id, "message", channel=channel_id)
+            body = self.render_message(msg, user_id, "message", channel=channel_id)
             shown.append(Shown("message", title, body))
         return shown
 
@@ -179,11 +179,11 @@ class Screen:
             where = f" in #{channel}" if channel and not msg["channel"].startswith("D") else ""
             title = f"aigov → {self.name(user_id)} (only visible to {self.name(user_id)}{where})"
             title += " (updated)" if state == "updated" else ""
-            body = self._render_message(msg, user_id, "ephemeral", channel=msg.get("channel"))
+            body = self.render_message(msg, user_id, "ephemeral", channel=msg.get("channel"))
             shown.append(Shown("ephemeral", title, body))
         return shown
 
-    def _render_message(self, msg: dict[str, Any], viewer: str, where: str, **at: Any) -> str:
+    def render_message(self, msg: dict[str, Any], viewer: str, where: str, **at: Any) -> str:
         named = self.named(msg)
         return self._number(named, message_to_text(named), viewer, where, ts=msg["ts"], **at)
 
@@ -260,6 +260,8 @@ class Screen:
             return f"<#{ident}|{channel}>"
 
         def walk(node: Any, key: str = "") -> Any:
+            if isinstance(node, dict) and node.get("type") == "plain_text":
+                return node  # Slack shows plain_text as typed: nothing in it is a mention
             if isinstance(node, dict):
                 return {k: walk(v, k) for k, v in node.items()}
             if isinstance(node, list):
@@ -446,8 +448,13 @@ class TextConsole:
             f"You are {self.who(self.user)}. Type `help` for commands, `quit` to leave."
         )
         while True:
-            line = self.prompter.ask(self.prompt())
+            try:
+                line = self.prompter.ask(self.prompt())
+            except KeyboardInterrupt:
+                line = None
             if line is None:
+                if self.prompter.tty:
+                    self.out.print()
                 break
             try:
                 if self.handle(line.strip()) is False:
@@ -533,7 +540,7 @@ class TextConsole:
         body = reply.json if reply is not None and reply.status == 200 else None
         if isinstance(body, dict) and ("text" in body or "blocks" in body):
             # An ack with a message body: Slack shows it to the user as an ephemeral.
-            text = self.screen._render_message({"ts": "", **body}, self.user, "ack")
+            text = self.screen.render_message({"ts": "", **body}, self.user, "ack")
             self.show([Shown("ephemeral", f"aigov → {self.screen.name(self.user)}", text)])
 
     # ---- people -------------------------------------------------------------------
@@ -771,6 +778,7 @@ def run_console(
     out = Console(
         file=stdout or sys.stdout, markup=False, highlight=False, soft_wrap=True, emoji=True
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migrating a fresh file is no news
     try:
         user_id, members = console_members(user_id)
     except BadAnswer as exc:

@@ -171,3 +171,21 @@ def test_owner_edits_and_others_cannot(ws: LocalWorkspace) -> None:
         edit = s.exec(select(AuditEntry).where(AuditEntry.action == "initiative.edit")).one()
         assert edit.before == {"delegates": [], "stage": "pilot"}
         assert edit.after == {"delegates": [SUPPORT], "stage": "production"}
+
+
+def test_registering_for_someone_else_tells_the_owner(ws: LocalWorkspace) -> None:
+    register(ws, "U0ADMIN", name="Contract Review", department="Legal", owner=SUPPORT)
+    told = ws.emulator.wait_for(lambda _: dm_texts(ws, SUPPORT))
+    assert "<@U0ADMIN> registered *Contract Review*" in told[0]
+    assert "Registered *Contract Review*" in ws.emulator.wait_for(lambda _: dm_texts(ws, "U0ADMIN"))[0]
+
+
+def test_show_without_a_name_asks_which(ws: LocalWorkspace) -> None:
+    ws.slack.command("U0MEMBER", "show")
+    answer = ws.emulator.wait_for(lambda calls: [c for c in calls if c.method == "response_url"])
+    assert answer[-1].args["text"].startswith("Which initiative?")
+    ws.slack.mention("U0MEMBER", "C0GENERAL", "")
+    replies = ws.emulator.wait_for(
+        lambda _: [m for m in ws.emulator.messages("C0GENERAL") if m.get("bot_id")]
+    )
+    assert replies[-1]["text"].startswith("*aigov* keeps the inventory")

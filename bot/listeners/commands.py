@@ -46,6 +46,8 @@ def dispatch(
         reply(say("help.j2", "usage", rt.viewer(user_id).is_admin))
     elif word == "register":
         inv.open_register_modal(client, trigger_id=command["trigger_id"], user_id=user_id)
+    elif word in ("show", "edit") and not rest:
+        reply(say("help.j2", "which", word))
     elif word == "edit" and rest:
         inv.open_edit_modal(
             rt, client, trigger_id=command["trigger_id"], user_id=user_id, query=rest

@@ -12,7 +12,7 @@ from bot.ids import Action
 from bot.runtime import Runtime
 from bot.views import inventory as inv_views
 from storage.models import Initiative
-from templates import say
+from templates import say, unescape_mrkdwn
 from workflows import inventory
 from workflows import settings as ws
 from workflows.access import can_see_figures
@@ -30,13 +30,22 @@ def register(app: App, rt: Runtime) -> None:
         # Only people's own messages in the DM; edits, joins and bot posts have a subtype.
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        text = say("help.j2", "unknown", event.get("text", ""), rt.viewer(event["user"]).is_admin)
+        question = unescape_mrkdwn(event.get("text", ""))
+        is_admin = rt.viewer(event["user"]).is_admin
+        text = (
+            say("help.j2", "unknown", question, is_admin)
+            if question.strip()
+            else say("help.j2", "usage", is_admin)
+        )
         client.chat_postMessage(channel=event["channel"], text=text)
 
     @app.event("app_mention")
     def mentioned(event: dict, client: WebClient) -> None:
         question = " ".join(w for w in event.get("text", "").split() if not w.startswith("<@"))
-        text = say("help.j2", "unknown", question, False)
+        if question.strip():
+            text = say("help.j2", "unknown", unescape_mrkdwn(question), False)
+        else:
+            text = say("help.j2", "usage", False)
         client.chat_postMessage(
             channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"], text=text
         )

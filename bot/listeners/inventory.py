@@ -122,6 +122,9 @@ def on_register_submit(
     client.chat_postMessage(
         channel=user_id, text=say(T, "registered", i=initiative, similar=similar_rows)
     )
+    if initiative.owner_id != user_id:
+        text = say(T, "registered_for_you", i=initiative, actor=user_id)
+        client.chat_postMessage(channel=initiative.owner_id, text=text)
     if similar_rows and governance:
         text = say(T, "governance_sprawl", i=initiative, actor=user_id, similar=similar_rows)
         client.chat_postMessage(channel=governance, text=text)

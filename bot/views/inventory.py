@@ -40,7 +40,7 @@ def initiative_modal(
         text = say(T, "sprawl_warning", similar=[s.initiative for s in similar])
         blocks += [
             bk.section(text, block_id=Block.SPRAWL),
-            bk.checkbox(Block.SPRAWL_ACK, " ", w.SPRAWL_ACK),
+            bk.checkbox(Block.SPRAWL_ACK, w.SPRAWL_ACK_LABEL, w.SPRAWL_ACK),
         ]
 
     def text(key: str, *, optional: bool = True, multiline: bool = False) -> bk.Block:
