@@ -100,7 +100,8 @@ class LocalWorkspace:
         app = build_app(self.rt)
         self.http = SlackHTTP(app, signing_secret=SIGNING_SECRET, db=db)
         self._server = serve(self.http, host="127.0.0.1", port=0, threads=8)
-        self._thread = threading.Thread(target=self._server.run, name="aigov-http", daemon=True)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="aigov-http", daemon=True)
         self._thread.start()
         port = self._server.effective_port
         self.app_url = f"http://127.0.0.1:{port}/slack/events"
@@ -113,8 +114,17 @@ class LocalWorkspace:
     ) -> None:
         self.close()
 
+    def _serve(self) -> None:
+        # Loop in short rounds so closing happens in this thread: closing waitress's
+        # sockets from another thread while it sits in select() raises EBADF.
+        server = self._server
+        while not self._stopping.is_set():
+            server.asyncore.loop(timeout=0.1, map=server._map, count=1)
+        server.close()
+        server.task_dispatcher.shutdown()
+
     def close(self) -> None:
-        self._server.close()
+        self._stopping.set()
         self._thread.join(timeout=5)
         self.rt.drain()
         self.emulator.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 
 import click
 
@@ -44,10 +45,17 @@ def run(settings: Settings, *, host: str, port: int, socket_mode: bool) -> None:
         host=host,
         port=port,
     )
-    signal.signal(signal.SIGTERM, lambda *_: server.close())
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
     click.echo(say("serve.j2", "listening", host, port, "http", plain=True))
     try:
-        server.run()
+        # Short rounds, so a signal stops the loop between selects, never inside one.
+        while not stopping.is_set():
+            server.asyncore.loop(timeout=0.5, map=server._map, count=1)
     finally:
+        server.close()
+        server.task_dispatcher.shutdown()
         rt.drain()
         db.dispose()
+        log.info("stopped")

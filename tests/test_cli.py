@@ -82,6 +82,7 @@ def test_serve_runs_migrates_and_answers_signed_requests(tmp_path: Path) -> None
         finally:
             proc.terminate()
             output = proc.communicate(timeout=10)[0]
+    assert proc.returncode == 0, output  # SIGTERM stops it cleanly
     assert "xoxb-cli-test" not in output and "cli-secret" not in output
     db = Database(f"sqlite:///{tmp_path}/cli.db")
     with db.read() as s:
