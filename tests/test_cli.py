@@ -174,3 +174,9 @@ def test_import_inventory_resolves_owner_emails_through_slack(tmp_path: Path) ->
         owners = {i.name: i.owner_id for i in s.exec(select(Initiative))}
     db.dispose()
     assert owners == {"Support Assistant": "U0SAM", "Invoice Reader": "U0FIN"}
+
+
+def test_socket_mode_needs_the_app_token(tmp_path: Path) -> None:
+    env = _env(tmp_path, SLACK_BOT_TOKEN="xoxb-x")
+    result = CliRunner().invoke(main, ["serve", "--socket-mode"], env=env)
+    assert result.exit_code == 1 and "needs SLACK_APP_TOKEN:" in result.output
