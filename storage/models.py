@@ -204,3 +204,48 @@ class FocusRule(SQLModel, table=True):
     category: str = Field(default="inference", max_length=16)
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+OUTBOX_STATUSES = ("pending", "sending", "sent", "dead")
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message the bot intends to send, written in the same transaction as the change
+    that calls for it. `dedupe_key` makes the intent unique; the sender claims rows with
+    a lease, so several processes never send the same row twice."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key"),
+        Index("ix_outbox_due", "status", "available_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=200)
+    # what to render at send time (bot.outbox has one renderer per kind)
+    kind: str = Field(max_length=60)
+    # a user id (a DM), a channel id, or a setting name such as "governance_channel"
+    target: str = Field(max_length=64)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # post as a reply in the thread of the message sent under this key
+    thread_key: str | None = Field(default=None, max_length=200)
+    # edit the message sent under this key instead of posting a new one
+    update_key: str | None = Field(default=None, max_length=200)
+    status: str = Field(default="pending", max_length=10)
+    attempts: int = 0
+    available_at: datetime = Field(default_factory=utcnow)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    channel: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class Lease(SQLModel, table=True):
+    """A named lease: one process at a time holds it (e.g. the scheduler's)."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=64)
+    expires_at: datetime

@@ -27,7 +27,12 @@ def insert_ignore(
     session: Session, model: type[SQLModel], values: dict[str, Any], *, keys: tuple[str, ...]
 ) -> bool:
     """Insert a row unless one with the same `keys` exists; True when inserted."""
+    table = model.__table__  # type: ignore[attr-defined]
     statement = (
-        _insert(session, model).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+        _insert(session, model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(keys))
+        # rowcount is unreliable here across drivers; RETURNING says what happened.
+        .returning(table.c[keys[0]])
     )
-    return bool(session.execute(statement).rowcount)
+    return session.execute(statement).first() is not None
