@@ -1,9 +1,11 @@
-"""`aigov import inventory FILE` and `aigov export inventory`: click commands.
+"""`aigov import inventory|costs|outcomes|focus FILE` and `aigov export inventory|costs`.
 
 bot/cli.py mounts them: `main.add_command(import_group, "import")` and
-`main.add_command(export_group, "export")`. The domain work is in workflows/imports.py
-and workflows/exports.py; this module only opens files, the database and Slack, and
-prints. Every sentence comes from templates/cli.j2 and templates/errors.j2.
+`main.add_command(export_group, "export")`. The domain work is in workflows/imports.py,
+workflows/cost_imports.py, workflows/focus.py and workflows/exports.py; `import costs`
+and `import outcomes` run in bot/cli_costs.py, `import focus` in bot/cli_focus.py. This
+module only opens files, the database and Slack, and prints. Every sentence comes from
+templates/cli.j2 and templates/errors.j2.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -35,7 +37,7 @@ from storage.migrate import upgrade
 from storage.models import Person
 from templates import environment, say
 from workflows.errors import AigovError, Problem
-from workflows.exports import export_inventory
+from workflows.exports import export_costs, export_inventory
 from workflows.fields import MONEY_FIELDS, UserResolver
 from workflows.imports import (
     BadRow,
@@ -148,11 +150,18 @@ def _print_bad_rows(console: Console, rows: list[BadRow]) -> None:
 
 
 def _reject(console: Console, path: str, plan: ImportPlan) -> None:
-    for problem in plan.file_problems:
+    reject_rows(console, path, plan.file_problems, plan.bad, good=len(plan.rows))
+
+
+def reject_rows(
+    console: Console, path: str, file_problems: list[Problem], bad: list[BadRow], *, good: int
+) -> NoReturn:
+    """Print every problem, say nothing was imported, and exit with status 1."""
+    for problem in file_problems:
         _out(console, _say("file_problem", path, reason(problem)))
-    if plan.bad:
-        _print_bad_rows(console, plan.bad)
-        _out(console, _say("rejected", len(plan.bad), len(plan.rows)))
+    if bad:
+        _print_bad_rows(console, bad)
+        _out(console, _say("rejected", len(bad), good))
     _out(console, _say("nothing_imported"))
     raise click.exceptions.Exit(1)
 
@@ -269,6 +278,49 @@ def _resolve_owners(
     return owners
 
 
+# --- costs, outcomes, focus -----------------------------------------------------------
+
+
+@import_group.command("costs", help=_help("import_costs"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help=_help("dry_run"))
+@click.option("--skip-bad", is_flag=True, help=_help("skip_bad"))
+def import_costs(file: Path, dry_run: bool, skip_bad: bool) -> None:
+    from bot.cli_costs import run_figures_import
+
+    run_figures_import("costs", file, dry_run=dry_run, skip_bad=skip_bad)
+
+
+@import_group.command("outcomes", help=_help("import_outcomes"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help=_help("dry_run"))
+@click.option("--skip-bad", is_flag=True, help=_help("skip_bad"))
+def import_outcomes(file: Path, dry_run: bool, skip_bad: bool) -> None:
+    from bot.cli_costs import run_figures_import
+
+    run_figures_import("outcomes", file, dry_run=dry_run, skip_bad=skip_bad)
+
+
+@import_group.command("focus", help=_help("import_focus"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help=_help("dry_run"))
+@click.option("--skip-bad", is_flag=True, help=_help("skip_bad"))
+@click.option(
+    "--cost-column",
+    type=click.Choice(["BilledCost", "EffectiveCost"], case_sensitive=False),
+    default="BilledCost",
+    show_default=True,
+    help=_help("cost_column"),
+)
+@click.option("--tag-key", default="aigov-initiative", show_default=True, help=_help("tag_key"))
+def import_focus(file: Path, dry_run: bool, skip_bad: bool, cost_column: str, tag_key: str) -> None:
+    from bot.cli_focus import run_focus_import
+
+    run_focus_import(
+        file, dry_run=dry_run, skip_bad=skip_bad, cost_column=cost_column, tag_key=tag_key
+    )
+
+
 # --- export --------------------------------------------------------------------------
 
 
@@ -308,7 +360,9 @@ def export_inventory_command(fmt: str, output: Path | None) -> None:
     _out(_console(stderr=True), _say("exported", count, str(output)))
 
 
-def _export_to_file(session: Any, fmt: str, output: Path) -> int:
+def _export_to_file(
+    session: Any, fmt: str, output: Path, write: Callable[..., int] = export_inventory
+) -> int:
     """Write next to `output`, then rename: a failed export never leaves half a file."""
     # A BOM makes Excel read UTF-8 CSV correctly; the importer drops it again.
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
@@ -316,9 +370,40 @@ def _export_to_file(session: Any, fmt: str, output: Path) -> int:
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline="") as stream:
-            count = export_inventory(session, format=fmt, stream=stream)  # type: ignore[arg-type]
+            count = write(session, format=fmt, stream=stream)
         os.replace(tmp, output)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return count
+
+
+@export_group.command("costs", help=_help("export_costs"))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "focus"]),
+    default="csv",
+    show_default=True,
+    help=_help("format"),
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=_help("output"),
+)
+def export_costs_command(fmt: str, output: Path | None) -> None:
+    db = open_database()
+    try:
+        with db.read() as session:
+            if output is None:
+                stream = sys.stdout
+                export_costs(session, format=fmt, stream=stream)  # type: ignore[arg-type]
+                stream.flush()
+                return
+            count = _export_to_file(session, fmt, output, export_costs)
+    finally:
+        db.dispose()
+    _out(_console(stderr=True), _say("exported_costs", count, str(output)))

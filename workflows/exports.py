@@ -1,4 +1,5 @@
-"""Everything out again: the inventory as CSV (spreadsheet-safe) or JSON.
+"""Everything out again: the inventory as CSV (spreadsheet-safe) or JSON; the figures
+that count as CSV (re-imports as a costs file), JSON or FOCUS.
 
 The CSV columns are the import's columns, so an exported file re-imports as "unchanged".
 Spreadsheets run a cell starting with `=`, `+`, `-`, `@`, tab or carriage return as a
@@ -11,13 +12,17 @@ from __future__ import annotations
 import csv
 import json
 import re
+from datetime import date
 from typing import Any, Literal, TextIO
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from storage.models import Initiative
+from storage.models import Initiative, MonthlyCost
+from workflows import settings
 from workflows.fields import COLUMNS, to_raw
 from workflows.inventory import delegates_by_initiative
+from workflows.money import from_micros
+from workflows.periods import FiscalCalendar
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Columns holding numbers: never prefixed (and never negative, so never a formula).
@@ -87,3 +92,124 @@ def _json_row(initiative: Initiative, delegates: list[str]) -> dict[str, Any]:
             row[column] = value
     row["delegates"] = delegates
     return row
+
+
+# --- costs -----------------------------------------------------------------------------
+
+CostFormat = Literal["csv", "json", "focus"]
+COST_COLUMNS = ("initiative", "month", "category", "amount", "note")
+FOCUS_COLUMNS = (
+    "BilledCost",
+    "EffectiveCost",
+    "ListCost",
+    "ContractedCost",
+    "BillingCurrency",
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ProviderName",
+    "PublisherName",
+    "InvoiceIssuerName",
+    "ServiceName",
+    "ServiceCategory",
+    "PricingQuantity",
+    "PricingUnit",
+    "x_CostCategory",
+    "x_Initiative",
+    "x_Department",
+    "x_Source",
+)
+_FOCUS_MONEY = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")
+
+
+def export_costs(session: Session, *, format: CostFormat, stream: TextIO) -> int:
+    """Write the figures that count (the monthly rollup) to `stream`; returns how many.
+
+    csv re-imports as a costs file (`note` says the basis and sources); json adds `basis`
+    and `sources`; focus writes FOCUS 1.0 columns plus `x_` columns. Text cells are
+    formula-safe; amounts stay numbers.
+    """
+    if format not in ("csv", "json", "focus"):
+        raise ValueError(f"unknown export format {format!r}")
+    calendar = FiscalCalendar(settings.get(session, "fiscal_year_start_month"))
+    currency = str(settings.get(session, "currency"))
+    query = (
+        select(MonthlyCost, Initiative)
+        .join(Initiative, col(Initiative.id) == MonthlyCost.initiative_id)
+        .order_by(Initiative.name_key, MonthlyCost.month, MonthlyCost.category)
+    )
+    figures = [(cost, initiative) for cost, initiative in session.exec(query)]
+    rows = [_cost_row(cost, initiative, calendar) for cost, initiative in figures]
+    if format == "json":
+        json.dump(rows, stream, ensure_ascii=False, indent=2)
+        stream.write("\n")
+        return len(rows)
+    writer = csv.writer(stream, lineterminator="\r\n")
+    if format == "csv":
+        writer.writerow(COST_COLUMNS)
+        for row in rows:
+            writer.writerow(
+                [row[c] if c == "amount" else safe_cell(str(row[c])) for c in COST_COLUMNS]
+            )
+    else:
+        writer.writerow(FOCUS_COLUMNS)
+        for row, (cost, initiative) in zip(rows, figures, strict=True):
+            focus = _focus_row(row, cost.month, initiative, currency)
+            writer.writerow(
+                [focus[c] if c in _FOCUS_MONEY else safe_cell(focus[c]) for c in FOCUS_COLUMNS]
+            )
+    return len(rows)
+
+
+def _cost_row(
+    cost: MonthlyCost, initiative: Initiative, calendar: FiscalCalendar
+) -> dict[str, Any]:
+    sources = [s for s in cost.sources.split(",") if s]
+    if cost.basis == "billing":
+        note = "billing"
+    elif cost.basis == "prorated":
+        note = f"prorated from {calendar.quarter_of(cost.month).label} ({', '.join(sources)})"
+    else:
+        note = f"reported ({', '.join(sources)})"
+    return {
+        "initiative": initiative.name,
+        "month": cost.month.strftime("%Y-%m"),
+        "category": cost.category,
+        "amount": format(from_micros(cost.amount_micros).normalize(), "f"),
+        "note": note,
+        "basis": cost.basis,
+        "sources": sources,
+    }
+
+
+def _focus_row(
+    row: dict[str, Any], start: date, initiative: Initiative, currency: str
+) -> dict[str, str]:
+    end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    bounds = (f"{start:%Y-%m-%d} 00:00:00", f"{end:%Y-%m-%d} 00:00:00")
+    return {
+        **dict.fromkeys(_FOCUS_MONEY, row["amount"]),
+        "BillingCurrency": currency,
+        "BillingPeriodStart": bounds[0],
+        "BillingPeriodEnd": bounds[1],
+        "ChargePeriodStart": bounds[0],
+        "ChargePeriodEnd": bounds[1],
+        "ChargeCategory": "Usage",
+        "ChargeClass": "",
+        "ChargeDescription": f"{row['category']} for {initiative.name}, {row['note']}",
+        "ProviderName": initiative.provider,
+        "PublisherName": initiative.provider,
+        "InvoiceIssuerName": initiative.provider,
+        "ServiceName": initiative.name,
+        "ServiceCategory": "AI and Machine Learning",
+        "PricingQuantity": "",
+        "PricingUnit": "",
+        "x_CostCategory": row["category"],
+        "x_Initiative": initiative.name,
+        "x_Department": initiative.department,
+        "x_Source": ",".join(row["sources"]),
+    }

@@ -126,16 +126,32 @@ def read_inventory(stream: TextIO) -> InventoryFile:
     Open files with `newline=""` (and ideally `encoding="utf-8-sig"`); a BOM is dropped
     either way. Rows that are entirely blank are ignored.
     """
+    return read_table(stream, columns=COLUMNS, required=REQUIRED, text_columns=TEXT_COLUMNS)
+
+
+def read_table(
+    stream: TextIO,
+    *,
+    columns: tuple[str, ...],
+    required: tuple[str, ...],
+    text_columns: tuple[str, ...] = (),
+) -> InventoryFile:
+    """Parse a CSV with a header naming some of `columns` (all of `required`).
+
+    Header names are matched case-insensitively, with spaces and dashes read as `_`.
+    Cells of `text_columns` are stripped and lose the `'` our exports put before
+    formula-like text. File-level problems go in `problems`; blank rows are ignored.
+    """
     result = InventoryFile()
     # strict: an unclosed quote is an error, not the rest of the file in one cell.
     reader = csv.reader(stream, strict=True)
     previous = 0
     try:
-        header = _header(reader)
+        header = header_row(reader)
         if header is None:
             result.problems.append(Problem("empty_file"))
             return result
-        positions = _columns(header, result)
+        positions = _columns(header, result, columns=columns, required=required)
         used = set(positions.values())
         previous = reader.line_num
         for record in reader:
@@ -143,7 +159,7 @@ def read_inventory(stream: TextIO) -> InventoryFile:
             if not any(cell.strip() for cell in record):
                 continue
             cells = {
-                column: _cell(column, record[pos] if pos < len(record) else "")
+                column: _cell(record[pos] if pos < len(record) else "", text=column in text_columns)
                 for column, pos in positions.items()
             }
             extra = sum(1 for pos, c in enumerate(record) if pos not in used and c.strip())
@@ -156,7 +172,8 @@ def read_inventory(stream: TextIO) -> InventoryFile:
     return result
 
 
-def _header(reader: Any) -> list[str] | None:
+def header_row(reader: Any) -> list[str] | None:
+    """The first non-blank record of a csv reader, without a BOM; None if there is none."""
     for record in reader:
         if any(cell.strip() for cell in record):
             if record:
@@ -165,15 +182,21 @@ def _header(reader: Any) -> list[str] | None:
     return None
 
 
-def _columns(header: list[str], result: InventoryFile) -> dict[str, int]:
+def _columns(
+    header: list[str],
+    result: InventoryFile,
+    *,
+    columns: tuple[str, ...],
+    required: tuple[str, ...],
+) -> dict[str, int]:
     positions: dict[str, int] = {}
     duplicates: list[str] = []
     for pos, title in enumerate(header):
-        column = _column_name(title)
+        column = column_name(title)
         if not column:
             continue  # an unnamed column: its cells must stay empty (see extra_cells)
-        if column not in COLUMNS:
-            params = {"column": title.strip(), "allowed": COLUMNS}
+        if column not in columns:
+            params = {"column": title.strip(), "allowed": columns}
             result.problems.append(Problem("unknown_column", params))
         elif column in positions:
             if column not in duplicates:
@@ -181,20 +204,21 @@ def _columns(header: list[str], result: InventoryFile) -> dict[str, int]:
                 result.problems.append(Problem("duplicate_column", {"column": column}))
         else:
             positions[column] = pos
-    for column in REQUIRED:
+    for column in required:
         if column not in positions:
             result.problems.append(Problem("missing_column", {"column": column}))
-    result.columns = tuple(c for c in COLUMNS if c in positions)
+    result.columns = tuple(c for c in columns if c in positions)
     return positions
 
 
-def _column_name(title: str) -> str:
+def column_name(title: str) -> str:
+    """A header cell as a column name: lower case, spaces and dashes as `_`, no BOM."""
     return _HEADER_SEPARATORS.sub("_", title.strip().lstrip("\ufeff").strip().lower())
 
 
-def _cell(column: str, value: str) -> str:
+def _cell(value: str, *, text: bool) -> str:
     # Our own export prefixes formula-like text with `'`: take exactly that back off.
-    return unescape_cell(value.strip()) if column in TEXT_COLUMNS else value
+    return unescape_cell(value.strip()) if text else value
 
 
 # --- planning ------------------------------------------------------------------------

@@ -1,0 +1,137 @@
+"""`aigov import costs|outcomes FILE`: reported monthly figures from CSV.
+
+bot/cli_io.py declares the commands; this module runs them (read, plan, apply, print),
+like `import inventory`. The domain work is in workflows/cost_imports.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from bot.cli_io import (
+    PROGRESS_ABOVE_ROWS,
+    _console,
+    _out,
+    _print_bad_rows,
+    _progress,
+    _say,
+    cli_actor,
+    open_database,
+    reject_rows,
+)
+from templates import say
+from workflows.cost_imports import (
+    FigureRow,
+    FiguresPlan,
+    Kind,
+    apply_figures_import,
+    plan_costs_import,
+    plan_outcomes_import,
+    read_costs,
+    read_outcomes,
+)
+from workflows.errors import AigovError
+from workflows.money import format_money
+from workflows.settings import get as settings_get
+
+
+def run_figures_import(kind: Kind, file: Path, *, dry_run: bool, skip_bad: bool) -> None:
+    console = _console()
+    path = str(file)
+    read, plan_import = (
+        (read_costs, plan_costs_import)
+        if kind == "costs"
+        else (read_outcomes, plan_outcomes_import)
+    )
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as stream:
+            table = read(stream)
+    except OSError as exc:
+        _out(console, _say("unreadable", path, exc.strerror or str(exc)))
+        raise click.exceptions.Exit(1) from exc
+    if table.rows or not table.problems:
+        _out(console, _say("rows_read", path, len(table.rows)))
+    if table.problems:
+        reject_rows(console, path, table.problems, [], good=0)
+    show = len(table.rows) > PROGRESS_ABOVE_ROWS
+    actor = cli_actor()
+    db = open_database()
+    try:
+        with db.read() if dry_run else db.write() as session:
+            currency = str(settings_get(session, "currency"))
+            with _progress("rows", len(table.rows), show=show) as tick:
+                plan = plan_import(session, table, progress=tick)
+            if dry_run:
+                _print_figures_dry_run(console, plan, currency, skip_bad=skip_bad)
+            if plan.rejected and not skip_bad:
+                # raises: a write transaction rolls back
+                reject_rows(console, path, plan.file_problems, plan.bad, good=len(plan.rows))
+            if dry_run:
+                return
+            result = apply_figures_import(
+                session, plan, actor=actor, skip_bad=skip_bad, origin=file.name
+            )
+    except AigovError as exc:
+        _out(console, say("errors.j2", exc.code, plain=True, **exc.params))
+        _out(console, _say("nothing_imported"))
+        raise click.exceptions.Exit(1) from exc
+    finally:
+        db.dispose()
+    if result.bad:
+        _out(console, _say("skipped_heading", len(result.bad)))
+        _print_bad_rows(console, result.bad)
+    summary = _say(
+        "import_summary",
+        result.rows_read,
+        result.created,
+        result.updated,
+        result.unchanged,
+        result.skipped,
+    )
+    _out(console, summary)
+    _print_figure_totals(console, plan, currency)
+
+
+def _figure_text(plan: FiguresPlan, row: FigureRow, currency: str) -> str:
+    if plan.kind == "costs":
+        return f"{row.category} {format_money(row.amount, currency)}"
+    value = "" if row.value is None else f" ({format_money(row.value, currency)})"
+    return f"{row.outcomes:,}{value}"
+
+
+def _print_figures_dry_run(
+    console: Console, plan: FiguresPlan, currency: str, *, skip_bad: bool
+) -> None:
+    for row in plan.rows:
+        if row.action != "unchanged":
+            what = _figure_text(plan, row, currency)
+            month = row.month.strftime("%Y-%m")
+            _out(console, _say("planned_figure", row.line, row.initiative, row.action, month, what))
+    if plan.bad and skip_bad:
+        _out(console, _say("skipped_heading", len(plan.bad)))
+        _print_bad_rows(console, plan.bad)
+    summary = _say(
+        "dry_run_summary",
+        plan.rows_read,
+        plan.count("create"),
+        plan.count("update"),
+        plan.count("unchanged"),
+        len(plan.bad),
+        plan.rejected and not skip_bad,
+    )
+    _out(console, summary)
+    if not plan.rejected or skip_bad:
+        _print_figure_totals(console, plan, currency)
+
+
+def _print_figure_totals(console: Console, plan: FiguresPlan, currency: str) -> None:
+    totals = plan.totals()
+    if not totals:
+        return
+    _out(console, _say("totals_heading", plan.kind))
+    for name, total in totals.items():
+        shown = format_money(total, currency) if plan.kind == "costs" else f"{total:,}"
+        _out(console, _say("total_line", name, shown))
