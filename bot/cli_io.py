@@ -74,7 +74,7 @@ def _say(macro: str, *args: Any, **kwargs: Any) -> str:
 def open_database(settings: Settings | None = None) -> Database:
     """The configured database, migrated to the latest schema."""
     settings = settings or Settings()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, setting_defaults=settings.setting_defaults())
     upgrade(db)
     return db
 

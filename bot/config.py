@@ -57,6 +57,10 @@ class Settings(BaseSettings):
             raise ValueError("AIGOV_CURRENCY must be a three-letter ISO 4217 code such as USD")
         return value
 
+    def setting_defaults(self) -> dict[str, str]:
+        """Database settings whose default comes from the environment."""
+        return {"currency": self.currency, "review_timezone": self.timezone}
+
     def missing_for_serve(self, *, socket_mode: bool) -> list[str]:
         """Names of the variables `aigov serve` needs but does not have."""
         needed = {"SLACK_BOT_TOKEN": self.slack_bot_token}

@@ -93,10 +93,12 @@ class LocalWorkspace:
             AIGOV_LEADERS=",".join(self.leaders),
             _env_file=None,
         )
-        db = Database(self.database_url)
+        db = Database(self.database_url, setting_defaults=self.settings.setting_defaults())
         if self.migrate:
             upgrade(db)
-        self.rt = Runtime(settings=self.settings, db=db, client=web_client(self.settings), now=self.now)
+        self.rt = Runtime(
+            settings=self.settings, db=db, client=web_client(self.settings), now=self.now
+        )
         app = build_app(self.rt)
         self.http = SlackHTTP(app, signing_secret=SIGNING_SECRET, db=db)
         self._server = serve(self.http, host="127.0.0.1", port=0, threads=8)

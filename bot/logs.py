@@ -36,3 +36,4 @@ def configure_logging(level: int = logging.INFO, *, secrets: tuple[str, ...] = (
     for noisy in ("slack_sdk", "slack_bolt", "aigov.bolt", "urllib3"):
         logging.getLogger(noisy).setLevel(max(level, logging.INFO))
     logging.getLogger("waitress").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -27,7 +27,7 @@ def run(settings: Settings, *, host: str, port: int, socket_mode: bool) -> None:
         if s
     )
     configure_logging(logging.INFO, secrets=secrets)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, setting_defaults=settings.setting_defaults())
     todo = pending(db)
     if todo:
         upgrade(db)

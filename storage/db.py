@@ -55,8 +55,13 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 class Database:
     """The one handle on the database: write and read sessions."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(
+        self, url: str, *, setting_defaults: dict[str, str] | None = None, **engine_kwargs: Any
+    ) -> None:
         self.url = url
+        # Defaults from the process environment (AIGOV_CURRENCY, AIGOV_TIMEZONE) that a
+        # stored setting overrides; sessions carry them in `info`.
+        self.setting_defaults = dict(setting_defaults or {})
         self.engine = make_engine(url, **engine_kwargs)
         self._read_engine = self.engine.execution_options(aigov_write=False)
 
@@ -67,19 +72,24 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session in one write transaction, committed on success."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with self._session(self.engine) as session, session.begin():
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only session (rolled back at the end)."""
-        with Session(self._read_engine, expire_on_commit=False) as session:
+        with self._session(self._read_engine) as session:
             try:
                 yield session
             finally:
                 # Detach first: what was read stays readable after the transaction ends.
                 session.expunge_all()
                 session.rollback()
+
+    def _session(self, engine: Engine) -> Session:
+        return Session(
+            engine, expire_on_commit=False, info={"setting_defaults": self.setting_defaults}
+        )
 
     def dispose(self) -> None:
         self.engine.dispose()

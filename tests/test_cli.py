@@ -180,3 +180,15 @@ def test_socket_mode_needs_the_app_token(tmp_path: Path) -> None:
     env = _env(tmp_path, SLACK_BOT_TOKEN="xoxb-x")
     result = CliRunner().invoke(main, ["serve", "--socket-mode"], env=env)
     assert result.exit_code == 1 and "needs SLACK_APP_TOKEN:" in result.output
+
+
+def test_currency_and_time_zone_default_from_the_environment(tmp_path: Path) -> None:
+    env = _env(tmp_path, AIGOV_CURRENCY="eur", AIGOV_TIMEZONE="Europe/Berlin")
+    shown = CliRunner().invoke(main, ["settings", "show"], env=env)
+    assert shown.exit_code == 0
+    cells = [[c.strip() for c in line.split("│")] for line in shown.output.splitlines()]
+    rows = {c[1]: c[2] for c in cells if len(c) > 3}
+    assert rows["currency"] == "EUR" and rows["review_timezone"] == "Europe/Berlin"
+    CliRunner().invoke(main, ["settings", "set", "currency", "GBP"], env=env)
+    again = CliRunner().invoke(main, ["settings", "show"], env=env)
+    assert "GBP" in again.output  # a stored setting wins over the environment

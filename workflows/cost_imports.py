@@ -22,6 +22,7 @@ from typing import Literal, TextIO
 from sqlmodel import Session, col, select
 
 from storage.models import CATEGORIES, CostRecord, Initiative, OutcomeRecord
+from workflows import settings as ws
 from workflows.costs import Figure, record_outcomes, record_reported, reported_key
 from workflows.errors import Problem
 from workflows.fields import name_key
@@ -153,7 +154,7 @@ def _month(row: Row, problems: dict[str, Problem]) -> date | None:
 
 
 def _money(
-    row: Row, column: str, problems: dict[str, Problem], *, required: bool
+    row: Row, column: str, problems: dict[str, Problem], *, required: bool, currency: str
 ) -> Decimal | None:
     text = row.cells.get(column, "").strip()
     if not text:
@@ -161,7 +162,7 @@ def _money(
             problems[column] = Problem("required")
         return None
     try:
-        return parse_amount(text)
+        return parse_amount(text, currency=currency)
     except MoneyError as exc:
         problems[column] = Problem(f"money_{exc.reason}", {"value": text})
         return None
@@ -210,6 +211,7 @@ def plan_costs_import(
     if plan.file_problems:
         return plan
     known = Initiatives(session)
+    currency = ws.get(session, "currency")
     parsed = []
     for row in file.rows:
         problems = _row_problems(row)
@@ -221,7 +223,7 @@ def plan_costs_import(
         elif category not in CATEGORIES:
             params = {"value": row.cells["category"].strip(), "allowed": CATEGORIES}
             problems["category"] = Problem("bad_choice", params)
-        amount = _money(row, "amount", problems, required=True)
+        amount = _money(row, "amount", problems, required=True, currency=currency)
         note = row.cells.get("note", "").strip()
         if _CONTROL.search(note):
             problems["note"] = Problem("control_characters")
@@ -266,13 +268,14 @@ def plan_outcomes_import(
     if plan.file_problems:
         return plan
     known = Initiatives(session)
+    currency = ws.get(session, "currency")
     parsed = []
     for row in file.rows:
         problems = _row_problems(row)
         initiative_id, name = _initiative(row, known, problems)
         month = _month(row, problems)
         count = _whole(row, "outcomes", problems)
-        value = _money(row, "value", problems, required=False)
+        value = _money(row, "value", problems, required=False, currency=currency)
         figure = FigureRow(
             row.line,
             initiative_id,

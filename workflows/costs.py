@@ -78,7 +78,7 @@ def record_reported(
         key = reported_key(figure.initiative_id, figure.category, figure.kind, figure.start)
         micros = to_micros(figure.amount)
         row = session.exec(select(CostRecord).where(CostRecord.source_key == key)).first()
-        if row is not None and row.amount_micros == micros and row.source == source:
+        if row is not None and (row.amount_micros, row.source, row.note) == (micros, source, note):
             continue
         before = None if row is None else {"amount_micros": row.amount_micros, "source": row.source}
         if row is None:

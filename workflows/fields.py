@@ -60,6 +60,7 @@ class _Parser:
     raw: Mapping[str, str | None]
     resolve_user: UserResolver
     problems: dict[str, Problem]
+    currency: str = "USD"
 
     def text(self, key: str) -> str:
         value = (self.raw.get(key) or "").strip()
@@ -74,7 +75,7 @@ class _Parser:
         if not value:
             return None
         try:
-            return to_micros(parse_amount(value))
+            return to_micros(parse_amount(value, currency=self.currency))
         except MoneyError as exc:
             self.problems[key] = Problem(f"money_{exc.reason}", {"value": value})
             return None
@@ -85,12 +86,13 @@ def parse_fields(
     *,
     resolve_user: UserResolver,
     partial: bool = False,
+    currency: str = "USD",
 ) -> dict[str, Any]:
     """Typed values for the model's columns; raises `Invalid` listing every problem.
 
     With `partial`, fields absent from `raw` are left out instead of being required.
     """
-    parser = _Parser(raw, resolve_user, {})
+    parser = _Parser(raw, resolve_user, {}, currency)
     values: dict[str, Any] = {}
     for key in COLUMNS:
         if partial and key not in raw:

@@ -315,7 +315,9 @@ def summarize(session: Session, *, initiative: Initiative, period: Any) -> Initi
         outcomes=done,
         cost_per_outcome=cost_per_outcome(cost.total_micros, done.count),
         value_micros=done.value_micros,
-        value_per_ai_dollar=value_per_ai_dollar(done.value_micros, cost.total_micros) if done.has_data else None,
+        value_per_ai_dollar=value_per_ai_dollar(done.value_micros, cost.total_micros)
+        if done.has_data
+        else None,
         roi=roi(done.value_micros, cost.total_micros) if done.has_data else None,
         savings=savings(initiative.baseline_cost_per_outcome_micros, cost.total_micros, done.count),
     )

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from storage.models import Initiative, utcnow
 from workflows import audit
+from workflows import settings as ws
 from workflows.errors import AigovError, Invalid, NotFound, Problem
 from workflows.exports import TEXT_COLUMNS, unescape_cell
 from workflows.fields import COLUMNS, REQUIRED, UserResolver, name_key, parse_fields
@@ -242,6 +243,7 @@ def plan_inventory_import(
     if plan.file_problems:
         return plan
     resolver = _cached(resolve_user, plan.owners)
+    currency = ws.get(session, "currency")
     existing = {i.name_key: i for i in session.exec(select(Initiative))}
     lines_by_key: dict[str, list[int]] = {}
     for row in file.rows:
@@ -249,7 +251,14 @@ def plan_inventory_import(
         if key:
             lines_by_key.setdefault(key, []).append(row.line)
     for row in file.rows:
-        _plan_row(plan, row, resolver=resolver, existing=existing, lines_by_key=lines_by_key)
+        _plan_row(
+            plan,
+            row,
+            resolver=resolver,
+            existing=existing,
+            lines_by_key=lines_by_key,
+            currency=currency,
+        )
         if progress is not None:
             progress(1)
     return plan
@@ -262,6 +271,7 @@ def _plan_row(
     resolver: UserResolver,
     existing: Mapping[str, Initiative],
     lines_by_key: Mapping[str, list[int]],
+    currency: str,
 ) -> None:
     name = row.cells.get("name", "").strip()
     problems: dict[str, Problem] = {}
@@ -269,7 +279,7 @@ def _plan_row(
     if row.extra_cells:
         problems[ROW] = Problem("extra_cells", {"count": row.extra_cells})
     try:
-        values = parse_fields(row.cells, resolve_user=resolver, partial=True)
+        values = parse_fields(row.cells, resolve_user=resolver, partial=True, currency=currency)
     except Invalid as exc:
         problems.update(exc.problems)
     key = name_key(name)

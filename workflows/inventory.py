@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from storage.models import STAGES, Delegate, Initiative, utcnow
 from workflows import audit
+from workflows import settings as ws
 from workflows.access import Viewer, can_edit
 from workflows.errors import Forbidden, Invalid, NotFound, Problem
 from workflows.fields import UserResolver, name_key, parse_fields
@@ -60,7 +61,7 @@ def validate(
     session: Session, *, raw: Mapping[str, str | None], resolve_user: UserResolver
 ) -> dict[str, Any]:
     """The typed fields of a new initiative, or `Invalid` listing every problem."""
-    values = parse_fields(raw, resolve_user=resolve_user)
+    values = parse_fields(raw, resolve_user=resolve_user, currency=ws.get(session, "currency"))
     _check_unique_name(session, values["name"], exclude_id=None)
     return values
 
@@ -81,7 +82,8 @@ def update(
         viewer, owner_id=initiative.owner_id, delegates=delegates_of(session, initiative.id)
     ):
         raise Forbidden(action="edit")
-    values = parse_fields(raw, resolve_user=resolve_user, partial=True)
+    currency = ws.get(session, "currency")
+    values = parse_fields(raw, resolve_user=resolve_user, partial=True, currency=currency)
     if "name" in values:
         _check_unique_name(session, values["name"], exclude_id=initiative.id)
         values["name_key"] = name_key(values["name"])

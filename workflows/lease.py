@@ -18,7 +18,9 @@ def acquire(session: Session, *, name: str, holder: str, now: datetime, ttl: tim
         return True
     taken = session.execute(
         update(Lease)
-        .where(col(Lease.name) == name, (col(Lease.holder) == holder) | (col(Lease.expires_at) < now))
+        .where(
+            col(Lease.name) == name, (col(Lease.holder) == holder) | (col(Lease.expires_at) < now)
+        )
         .values(holder=holder, expires_at=now + ttl)
         .returning(col(Lease.name))
     )

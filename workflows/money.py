@@ -6,12 +6,12 @@ import re
 from decimal import Decimal
 from functools import cache
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 
 MICROS = 1_000_000
 # ASCII digits only: Decimal() would also take NaN, Infinity, 1_000 and non-ASCII digits.
 _AMOUNT = re.compile(r"^(?P<sign>-)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
-_SYMBOLS = "$€£¥"
+_SYMBOLS = "$€£¥₹₩₽¢"
 
 
 class MoneyError(ValueError):
@@ -22,13 +22,24 @@ class MoneyError(ValueError):
         self.reason = reason
 
 
-def parse_amount(text: str, *, allow_negative: bool = False, places: int = 6) -> Decimal:
-    """Parse '12,340.50', '$1200' or '0.002' into an exact Decimal."""
-    cleaned = text.strip().replace(" ", "")
-    if cleaned[:1] in _SYMBOLS:
-        cleaned = cleaned[1:]
-    elif cleaned[:2] in ("-$", "-€", "-£"):
-        cleaned = "-" + cleaned[2:]
+def parse_amount(
+    text: str, *, allow_negative: bool = False, places: int = 6, currency: str = "USD"
+) -> Decimal:
+    """Parse '12,340.50', '$1200' or '0.002' into an exact Decimal.
+
+    A leading currency symbol is allowed only if it is the workspace currency's: "€5" in
+    a USD workspace is a mistake to point out, not 5 dollars.
+    """
+    cleaned = text.strip()
+    sign = ""
+    if cleaned[:1] == "-":
+        sign, cleaned = "-", cleaned[1:]
+    symbol = _symbol(currency)
+    if cleaned.startswith(symbol):
+        cleaned = cleaned[len(symbol) :]
+    elif cleaned[:1] in _SYMBOLS:
+        raise MoneyError("wrong_currency")
+    cleaned = sign + cleaned
     match = _AMOUNT.match(cleaned) if cleaned.isascii() else None
     if not match:
         raise MoneyError("not_a_number")
@@ -37,6 +48,11 @@ def parse_amount(text: str, *, allow_negative: bool = False, places: int = 6) ->
     if match["frac"] and len(match["frac"]) > places:
         raise MoneyError("too_precise")
     return Decimal(cleaned.replace(",", ""))
+
+
+@cache
+def _symbol(currency: str) -> str:
+    return get_currency_symbol(currency, locale="en_US")
 
 
 def to_micros(amount: Decimal) -> int:

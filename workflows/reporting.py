@@ -34,7 +34,7 @@ class EnteredFigures:
     note: str
 
 
-def parse_entry(raw: Mapping[str, str | None]) -> EnteredFigures:
+def parse_entry(raw: Mapping[str, str | None], *, currency: str = "USD") -> EnteredFigures:
     """Parse `cost_<category>`, `outcomes`, `outcome_value`, `note`; Invalid lists every problem."""
     problems: dict[str, Problem] = {}
     costs: dict[str, Decimal] = {}
@@ -43,7 +43,7 @@ def parse_entry(raw: Mapping[str, str | None]) -> EnteredFigures:
         text = (raw.get(key) or "").strip()
         if text:
             try:
-                costs[category] = parse_amount(text)
+                costs[category] = parse_amount(text, currency=currency)
             except MoneyError as exc:
                 problems[key] = Problem(f"money_{exc.reason}", {"value": text})
     outcomes = None
@@ -57,7 +57,7 @@ def parse_entry(raw: Mapping[str, str | None]) -> EnteredFigures:
     text = (raw.get("outcome_value") or "").strip()
     if text:
         try:
-            value = parse_amount(text)
+            value = parse_amount(text, currency=currency)
         except MoneyError as exc:
             problems["outcome_value"] = Problem(f"money_{exc.reason}", {"value": text})
         if outcomes is None and "outcomes" not in problems:

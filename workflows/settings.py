@@ -180,7 +180,12 @@ def parse(key: str, text: str) -> Any:
 def get(session: Session, key: str) -> Any:
     """The typed current value of a setting."""
     row = session.get(Setting, key)
-    return parse(key, row.value if row is not None else _spec(key).default)
+    return parse(key, row.value if row is not None else default_text(session, key))
+
+
+def default_text(session: Session, key: str) -> str:
+    """The value a setting has when nobody set it: the environment's, else the built-in."""
+    return session.info.get("setting_defaults", {}).get(key) or _spec(key).default
 
 
 def calendar(session: Session) -> FiscalCalendar:

@@ -38,6 +38,8 @@ def as_slack_sends(text: str) -> str:
         part if i % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         for i, part in enumerate(parts)
     )
+
+
 TIMEOUT = 10.0
 
 

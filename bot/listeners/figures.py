@@ -15,6 +15,7 @@ from bot.views import figures as views
 from storage.models import Initiative
 from templates import say
 from workflows import reporting
+from workflows import settings as ws
 from workflows.errors import AigovError, Invalid, NotFound
 from workflows.periods import Month, parse_month
 
@@ -74,8 +75,8 @@ def on_record_submit(rt: Runtime, ack: Ack, client: WebClient, *, user_id: str, 
     viewer = rt.viewer(user_id)
     try:
         month = parse_month(values.get("month") or "")
-        entry = reporting.parse_entry(values)
         with rt.db.write() as session:
+            entry = reporting.parse_entry(values, currency=ws.get(session, "currency"))
             initiative = _initiative(session, initiative_id)
             reporting.check_may_report(session, viewer=viewer, initiative=initiative)
             changed = reporting.record_entry(
