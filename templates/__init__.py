@@ -80,17 +80,12 @@ def _money(micros: object, currency: str = "USD") -> str:
 
 
 def _amount(value: object, currency: str = "USD") -> str:
-    """A Decimal amount of money, rounded to the cent unless it is below one cent."""
+    """A Decimal amount of money, to the cent unless it is below one cent."""
     from workflows.money import format_money
 
     if value is None:
         return ""
-    amount = Decimal(str(value))
-    if abs(amount) >= Decimal("0.01"):
-        amount = amount.quantize(Decimal("0.01"))
-    else:
-        amount = amount.quantize(Decimal("0.000001")).normalize()
-    return format_money(amount, currency)
+    return format_money(Decimal(str(value)).quantize(Decimal("0.000001")), currency)
 
 
 def _number(value: object, places: int = 2) -> str:

@@ -209,7 +209,7 @@ def test_cli_import_focus_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert "1. tag application=BrightPathMatrix -> Bright Path (inference)" in listed.output
     rows = _sample_rows()
     mapped = sum(1 for row in rows if _application(row) == "BrightPathMatrix")
-    total = Decimal(_expected(rows)["Bright Path"]) / 1_000_000
+    total = (Decimal(_expected(rows)["Bright Path"]) / 1_000_000).quantize(Decimal("0.01"))
     first = runner.invoke(import_group, ["focus", str(SAMPLE)], env=env)
     assert first.exit_code == 0, first.output
     assert f"1,000 rows read, {mapped} new billing lines imported, 0 already imported" in (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 
 from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
@@ -73,15 +73,23 @@ def _precision(currency: str) -> int:
 
 
 def format_money(
-    amount: Decimal | int | None, currency: str = "USD", *, micros: bool = False
+    amount: Decimal | int | None, currency: str = "USD", *, micros: bool = False, exact: bool = False
 ) -> str:
-    """'$12,340.50' the way people write it; sub-cent amounts keep their digits."""
+    """'$12,340.50' the way people write it.
+
+    Amounts are shown to the cent (the currency's minor unit), except amounts below one
+    cent, which keep their digits: a unit price of $0.002 must not read $0.00. `exact`
+    keeps every digit (up to micro-units) whatever the size.
+    """
     if amount is None:
         return ""
     value = from_micros(amount) if micros else Decimal(amount)
-    # Unit prices below a cent ($0.002 per interaction) must not round to $0.00.
-    exponent = value.normalize().as_tuple().exponent
     digits = _precision(currency)
-    places = max(digits, -exponent) if isinstance(exponent, int) else digits
+    minor = Decimal(1).scaleb(-digits)
+    if exact or (value and abs(value) < minor):
+        exponent = value.normalize().as_tuple().exponent
+        places = max(digits, -exponent) if isinstance(exponent, int) else digits
+    else:
+        value, places = value.quantize(minor, rounding=ROUND_HALF_EVEN), digits
     fmt = "¤#,##0" + ("." + "0" * min(places, 6) if places else "")
     return format_currency(value, currency, format=fmt, locale="en_US", currency_digits=False)
