@@ -135,10 +135,12 @@ def console(user_id: str, database: str | None) -> None:
 def _register_io() -> None:
     from bot.cli_focus import focus_group
     from bot.cli_io import export_group, import_group
+    from bot.cli_report import report
 
     main.add_command(import_group, "import")
     main.add_command(export_group, "export")
     main.add_command(focus_group, "focus")
+    main.add_command(report, "report")
 
 
 _register_io()

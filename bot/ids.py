@@ -10,12 +10,25 @@ class Action(StrEnum):
     EDIT_OPEN = "initiative.edit_open"
     SHOW = "initiative.show"
     RECORD_OPEN = "figures.record_open"
+    REVIEW_REPORT = "review.report_open"
+    REVIEW_SNOOZE_DAY = "review.snooze_day"
+    REVIEW_SNOOZE_UNTIL = "review.snooze_until"
+    REVIEW_AWAY = "review.away"
+    REVIEW_DELEGATE = "review.delegate"
+    # one per decision: review.decide.continue, .scale, .fix, .kill
+    REVIEW_DECIDE = "review.decide"
 
 
 class Callback(StrEnum):
     REGISTER = "initiative.register"
     EDIT = "initiative.edit"
     RECORD_FIGURES = "figures.record"
+    REVIEW_REPORT = "review.report"
+    REVIEW_DECIDE = "review.decide"
+    REVIEW_DELEGATE = "review.delegate"
+    REVIEW_AWAY = "review.away"
+    REVIEW_SNOOZE = "review.snooze"
+    ADMIN_SETTINGS = "admin.settings"
 
 
 class Block(StrEnum):

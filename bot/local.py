@@ -99,6 +99,7 @@ class LocalWorkspace:
         self.rt = Runtime(
             settings=self.settings, db=db, client=web_client(self.settings), now=self.now
         )
+        self.rt.start_outbox(interval=0.2)
         app = build_app(self.rt)
         self.http = SlackHTTP(app, signing_secret=SIGNING_SECRET, db=db)
         self._server = serve(self.http, host="127.0.0.1", port=0, threads=8)

@@ -88,19 +88,35 @@ class Directory:
         return utcnow() - person.updated_at < PERSON_TTL
 
     def _remember(self, user: dict) -> Person:
+        """Store what Slack says of a user, keeping what only aigov knows (away_until)."""
         profile = user.get("profile") or {}
-        person = Person(
-            user_id=user["id"],
-            name=user.get("name", ""),
-            real_name=user.get("real_name") or profile.get("real_name") or "",
-            email=(profile.get("email") or "").lower() or None,
-            tz=user.get("tz"),
-            deactivated=bool(user.get("deleted")),
-            updated_at=utcnow(),
-        )
+        fields = {
+            "name": user.get("name", ""),
+            "real_name": user.get("real_name") or profile.get("real_name") or "",
+            "email": (profile.get("email") or "").lower() or None,
+            "tz": user.get("tz"),
+            "deactivated": bool(user.get("deleted")),
+            "updated_at": utcnow(),
+        }
         with self.db.write() as session:
-            session.merge(person)
+            person = session.get(Person, user["id"])
+            if person is None:
+                person = Person(user_id=user["id"], **fields)
+                session.add(person)
+            else:
+                for key, value in fields.items():
+                    setattr(person, key, value)
         return person
+
+    def refresh(self, user_ids: Iterable[str]) -> None:
+        """Look these people up again (before a cycle: who has left, which time zone)."""
+        if self.client is None:
+            return
+        for user_id in dict.fromkeys(user_ids):
+            try:
+                self._remember(self.client.users_info(user=user_id)["user"])
+            except SlackApiError as exc:
+                log.warning("users.info %s failed: %s", user_id, exc.response.get("error"))
 
     def group_members(self, group_id: str) -> set[str]:
         """Members of a Slack user group, cached for a few minutes."""

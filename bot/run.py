@@ -12,6 +12,7 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.logs import configure_logging
 from bot.runtime import Runtime, web_client
+from bot.scheduler import start_scheduler
 from bot.server import SlackHTTP, serve
 from storage.db import Database
 from storage.migrate import pending, upgrade
@@ -34,11 +35,17 @@ def run(settings: Settings, *, host: str, port: int, socket_mode: bool) -> None:
         log.info("applied migrations %s", ", ".join(todo))
     rt = Runtime(settings=settings, db=db, client=web_client(settings))
     app = build_app(rt)
+    rt.start_outbox()
+    scheduler = start_scheduler(rt)
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         click.echo(say("serve.j2", "listening", host, port, "socket", plain=True))
-        SocketModeHandler(app, settings.slack_app_token).start()
+        try:
+            SocketModeHandler(app, settings.slack_app_token).start()
+        finally:
+            scheduler.shutdown(wait=False)
+            rt.drain()
         return
     server = serve(
         SlackHTTP(app, signing_secret=settings.slack_signing_secret or "", db=db),
@@ -54,6 +61,7 @@ def run(settings: Settings, *, host: str, port: int, socket_mode: bool) -> None:
         while not stopping.is_set():
             server.asyncore.loop(timeout=0.5, map=server._map, count=1)
     finally:
+        scheduler.shutdown(wait=False)
         server.close()
         server.task_dispatcher.shutdown()
         rt.drain()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -10,9 +13,11 @@ from datetime import date, datetime
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.outbox import OutboxWorker, Sender
 from bot.people import Directory
 from storage.db import Database
 from storage.models import utcnow
+from workflows import settings as ws
 from workflows.access import Viewer, viewer_for
 from workflows.periods import today_in
 
@@ -26,14 +31,34 @@ class Runtime:
     directory: Directory = field(init=False)
     # Listeners run here after their ack; shutting it down lets in-flight work finish.
     listener_executor: ThreadPoolExecutor = field(init=False)
+    sender: Sender = field(init=False)
+    worker: OutboxWorker | None = field(init=False, default=None)
+    # Names this process in leases (the scheduler's) and outbox claims.
+    instance_id: str = field(init=False)
 
     def __post_init__(self) -> None:
+        from bot.renderers import renderers
+
         self.directory = Directory(client=self.client, db=self.db)
         self.listener_executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="listener")
+        self.sender = Sender(db=self.db, client=self.client, renderers=renderers(), now=self.now)
+        self.instance_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+    def start_outbox(self, *, interval: float = 1.0) -> None:
+        """Send outbox messages from a background thread (serve, demo, console, tests)."""
+        if self.worker is None:
+            self.worker = OutboxWorker(self.sender, interval=interval).start()
+
+    def wake_outbox(self) -> None:
+        """New messages were queued: send them now rather than at the next poll."""
+        if self.worker is not None:
+            self.worker.wake()
 
     def drain(self) -> None:
-        """Wait for listeners still running (at shutdown)."""
+        """Wait for listeners still running, then stop sending (at shutdown)."""
         self.listener_executor.shutdown(wait=True)
+        if self.worker is not None:
+            self.worker.stop()
 
     def today(self) -> date:
         """The workspace's local date (AIGOV_TIMEZONE)."""
@@ -49,6 +74,16 @@ class Runtime:
                 env_leaders=self.settings.leaders,
                 group_members=self.directory.group_members,
             )
+
+    def leaders(self) -> list[str]:
+        """Every leader's user id (environment and settings, user groups expanded)."""
+        with self.db.read() as session:
+            configured = [*self.settings.leaders, *ws.get(session, "leaders")]
+        found: dict[str, None] = {}
+        for entry in configured:
+            members = self.directory.group_members(entry) if entry.startswith("S") else {entry}
+            found.update(dict.fromkeys(sorted(members)))
+        return list(found)
 
 
 def web_client(settings: Settings) -> WebClient:

@@ -70,6 +70,8 @@ class Person(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254, index=True)
     tz: str | None = Field(default=None, max_length=64)
     deactivated: bool = False
+    # "I'm away until": no review reminders before then
+    away_until: date | None = None
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -249,3 +251,63 @@ class Lease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=64)
     expires_at: datetime
+
+
+REQUEST_STATUSES = ("pending", "submitted", "decided")
+DECISIONS = ("continue", "scale", "fix", "kill")
+
+
+class ReviewCycle(SQLModel, table=True):
+    """One quarterly continue-or-kill review, of one fiscal quarter."""
+
+    __tablename__ = "review_cycle"
+    __table_args__ = (UniqueConstraint("quarter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    quarter: str = Field(max_length=8)  # e.g. 2026Q3 (fiscal)
+    period_start: date
+    period_end: date
+    status: str = Field(default="open", max_length=10)  # open | closed
+    opened_by: str = Field(max_length=64)
+    opened_at: datetime
+    deadline_at: datetime
+    escalated_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+class ReviewRequest(SQLModel, table=True):
+    """One initiative's review within a cycle: the ask, the answer, the decision."""
+
+    __tablename__ = "review_request"
+    __table_args__ = (UniqueConstraint("cycle_id", "initiative_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="review_cycle.id", ondelete="CASCADE", index=True)
+    initiative_id: int = Field(foreign_key="initiative.id", ondelete="CASCADE", index=True)
+    # who is asked: the owner, a delegate, or (owner gone) the department's leader
+    assignee_id: str = Field(max_length=32, index=True)
+    status: str = Field(default="pending", max_length=10)
+    no_report: bool = False
+    snoozed_until: datetime | None = None
+    reminders_sent: int = 0
+    last_contact_at: datetime | None = None
+    submitted_by: str | None = Field(default=None, max_length=32)
+    submitted_at: datetime | None = None
+    version: int = 0
+    owner_recommendation: str | None = Field(default=None, max_length=10)
+    notes: str = Field(default="", max_length=3000)
+    recommendation: str | None = Field(default=None, max_length=10)
+    rule: str | None = Field(default=None, max_length=40)
+    decision: str | None = Field(default=None, max_length=10)
+    decided_by: str | None = Field(default=None, max_length=32)
+    decided_at: datetime | None = None
+    rationale: str = Field(default="", max_length=3000)
+
+
+class JobRun(SQLModel, table=True):
+    """When a scheduled check last ran, so a run missed while down happens once on return."""
+
+    __tablename__ = "job_run"
+
+    name: str = Field(primary_key=True, max_length=64)
+    last_run_at: datetime

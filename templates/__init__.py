@@ -133,3 +133,30 @@ def say(name: str, macro: str, *args: Any, plain: bool = False, **kwargs: Any) -
     """Render one macro of a template file: `say("inventory.j2", "saved", initiative=i)`."""
     module = environment(plain=plain).get_template(name).module
     return str(getattr(module, macro)(*args, **kwargs)).strip()
+
+
+@cache
+def _html_environment() -> Environment:
+    """HTML pages (the portfolio report): autoescaped, plain words, no Slack escaping."""
+    env = Environment(
+        loader=FileSystemLoader(str(HERE)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        finalize=_finalize_plain,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["raw"] = lambda v: v
+    env.filters["mention"] = lambda v: _mention(v, True)
+    env.filters["channel"] = lambda v: _channel(v, True)
+    env.filters["thousands"] = _thousands
+    env.filters["money"] = _money
+    env.filters["amount"] = _amount
+    env.filters["number"] = _number
+    env.globals["plain"] = True
+    return env
+
+
+def render_html(name: str, **context: Any) -> str:
+    """Render a whole template file as HTML, every value escaped."""
+    return _html_environment().get_template(name).render(**context).strip()

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
 
 from bot.console import run_console
 from bot.demo import run_demo
+from bot.demo_data import BILLING_FILE, COSTS_FILE, OCTOBER_BY_SLACK, OUTCOMES_FILE
 from storage.db import Database
+from storage.models import CostRecord, Initiative, OutcomeRecord
 from workflows import inventory
+from workflows.figures import Scope, spend_by
+from workflows.money import format_money
+
+SUPPORT = "Customer Support Assistant"
+MICRO = Decimal("0.000001")
 
 
 def between(text: str, start: str, end: str) -> str:
@@ -18,11 +35,74 @@ def between(text: str, start: str, end: str) -> str:
     return text[head : tail if tail >= 0 else len(text)]
 
 
-def test_demo_tells_the_inventory_story(tmp_path: Path) -> None:
+@dataclass
+class Demo:
+    text: str
+    db: Path
+    files: Path
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """One run of the demo for every test here (it takes a few seconds)."""
+    kept = tmp_path_factory.mktemp("demo") / "demo.db"
     out = io.StringIO()
-    kept = tmp_path / "demo.db"
     run_demo(keep=str(kept), out=out)
-    text = out.getvalue()
+    return Demo(out.getvalue(), kept, kept.with_name("demo-files"))
+
+
+# ---- the figures, computed from the demo's files without the figures engine --------
+
+
+@dataclass
+class Expected:
+    rows: int  # billing rows in the file
+    mapped: int  # ... of which belong to an initiative (tag or the service rule)
+    billed: dict[tuple[str, str, str], Decimal]  # (initiative, category, YYYY-MM) -> sum
+    reported: dict[tuple[str, str, str], Decimal]  # owners' file and sam's Slack entry
+
+    def spend(self, name: str, first: str, last: str) -> Decimal:
+        """Billing first, then the reported figure: each (category, month) once."""
+        counted = {**self.reported, **self.billed}
+        return sum(
+            (v for (n, _c, m), v in counted.items() if n == name and first <= m <= last),
+            Decimal(0),
+        )
+
+
+def expected(folder: Path) -> Expected:
+    billed: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    rows = mapped = 0
+    with (folder / BILLING_FILE).open(encoding="utf-8", newline="") as stream:
+        for row in csv.DictReader(stream):
+            rows += 1
+            tags = json.loads(row["Tags"]) if row["Tags"] != "NULL" else {}
+            name, category = tags.get("aigov-initiative"), "inference"
+            if name is None and row["ServiceName"] == "Azure AI Document Intelligence":
+                name, category = "Invoice Extraction", "data"  # ada's mapping rule
+            if name is None:
+                continue
+            mapped += 1
+            amount = Decimal(row["BilledCost"]).quantize(MICRO, rounding=ROUND_HALF_EVEN)
+            billed[(name, category, row["ChargePeriodStart"][:7])] += amount
+    reported: dict[tuple[str, str, str], Decimal] = {}
+    with (folder / COSTS_FILE).open(encoding="utf-8", newline="") as stream:
+        for row in csv.DictReader(stream):
+            key = (row["initiative"], row["category"], row["month"])
+            reported[key] = Decimal(row["amount"])
+    for field, text in OCTOBER_BY_SLACK.items():
+        if field.startswith("cost_"):
+            amount = Decimal(text.replace(",", ""))
+            reported[(SUPPORT, field.removeprefix("cost_"), "2026-10")] = amount
+    return Expected(rows, mapped, dict(billed), reported)
+
+
+def money(amount: Decimal) -> str:
+    return format_money(amount, "USD")
+
+
+def test_demo_tells_the_inventory_story(demo: Demo) -> None:
+    text = demo.text
 
     # Registrations, through the modal, each confirmed in a DM.
     for name, owner in (
@@ -75,13 +155,117 @@ def test_demo_tells_the_inventory_story(tmp_path: Path) -> None:
     assert "chat.postMessage" in summary and "views.open" in summary
     assert "Traceback" not in text and "went wrong" not in text
 
-    db = Database(f"sqlite:///{kept}")
+    db = Database(f"sqlite:///{demo.db}")
     with db.read() as session:
         assert len(inventory.list_initiatives(session)) == 5
     db.dispose()
 
 
+def test_billing_arrives_as_a_focus_export_and_counts_once(demo: Demo) -> None:
+    want = expected(demo.files)
+    scene = between(demo.text, "Billing data arrives", "Owners report")
+    assert (
+        'ada (admin) runs: aigov focus map add --service "Azure AI Document Intelligence"' in scene
+    )
+    assert 'ServiceName "Azure AI Document Intelligence" -> Invoice Extraction (data)' in scene
+    first, second = scene.split("ada (admin) runs: aigov import focus billing-2026.csv")[1:]
+    unmapped = want.rows - want.mapped
+    assert f"Read {want.rows:,} rows from billing-2026.csv." in first
+    assert (
+        f"{want.rows:,} rows read, {want.mapped:,} new billing lines imported, 0 already imported"
+        in first
+    )
+    assert f"{unmapped} unmapped" in first and f"{unmapped} rows (" in first
+    assert "mapped to no initiative. Top services: Storage" in first
+    for name in (SUPPORT, "Invoice Extraction"):
+        total = sum((v for (n, _c, _m), v in want.billed.items() if n == name), Decimal(0))
+        assert f"{name}: {money(total)}" in first
+    # The same file again: nothing new, nothing counted twice.
+    assert f"0 new billing lines imported, {want.mapped:,} already imported" in second
+
+
+def test_owners_report_by_file_and_in_slack(demo: Demo) -> None:
+    scene = between(demo.text, "Owners report what billing", "What the figures say")
+    assert "ada (admin) runs: aigov import costs owner-costs.csv" in scene
+    assert "ada (admin) runs: aigov import outcomes outcomes.csv" in scene
+    with (demo.files / COSTS_FILE).open(encoding="utf-8") as stream:
+        costs = sum(1 for _ in stream) - 1
+    with (demo.files / OUTCOMES_FILE).open(encoding="utf-8") as stream:
+        outcomes = sum(1 for _ in stream) - 1
+    assert f"Imported: {costs} rows read, {costs} created, 0 updated" in scene
+    assert f"Imported: {outcomes} rows read, {outcomes} created, 0 updated" in scene
+    # sam records October through the card's button and the modal.
+    slack = scene[scene.index("sam (Support) types: /aigov show Customer Support Assistant") :]
+    assert "sam (Support) presses [Record figures]" in slack
+    assert "aigov opens a modal:" in slack and "(1) Month [static_select] = Oct 2026" in slack
+    assert "Human oversight cost: 2,900" in slack and "Outcomes: 9,350" in slack
+    dm = between(slack, "aigov → sam (DM):", "(the modal closes)")
+    assert "Recorded Oct 2026 figures for *Customer Support Assistant*" in dm
+
+
+def test_the_card_shows_the_quarter_to_the_leader_only(demo: Demo) -> None:
+    want = expected(demo.files)
+    scene = between(demo.text, "What the figures say", "\n───")
+    leader = between(scene, "lee (leader) types: /aigov show", "mo (member) types")
+    tco = want.spend(SUPPORT, "2026-10", "2026-12")
+    assert f"*Total cost of ownership:* {money(tco)}" in leader
+    assert (
+        "• Human oversight: $2,900.00" in leader
+        and "• Data preparation & storage: $390.00" in leader
+    )
+    assert "*Outcomes:* 9,350 × ticket resolved" in leader
+    per_ticket = (tco / 9350).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    assert f"*Cost per outcome:* {money(per_ticket)}" in leader
+    assert "*Value per AI dollar:* " in leader
+    assert "_Sources: billing import, manual entries._" in leader
+    member = scene[scene.index("mo (member) types: /aigov show") :]
+    assert "Figures are visible to the owner" in member
+    assert "$" not in member and "Total cost of ownership" not in member
+
+
+def test_the_database_holds_a_year_counted_once(demo: Demo) -> None:
+    want = expected(demo.files)
+    db = Database(f"sqlite:///{demo.db}")
+    try:
+        with db.read() as session:
+            count = func.count(CostRecord.id)
+            query = select(CostRecord.source, count).group_by(CostRecord.source)
+            by_source = {source: n for source, n in session.exec(query).all()}
+            billed = session.exec(
+                select(func.sum(CostRecord.amount_micros)).where(CostRecord.source == "billing")
+            ).one()
+            outcomes = session.exec(select(func.count(OutcomeRecord.id))).one()
+            names = {i: n for i, n in session.exec(select(Initiative.id, Initiative.name)).all()}
+            fy = spend_by(
+                session,
+                scope=Scope(),
+                first=date(2026, 1, 1),
+                last=date(2026, 12, 1),
+                group="initiative",
+            )
+    finally:
+        db.dispose()
+    assert by_source == {"billing": want.mapped, "import": 53, "manual": 3}
+    assert Decimal(billed) / 1_000_000 == sum(want.billed.values())
+    assert outcomes == 33  # 32 months from the file and sam's October
+    got = {names[i]: part.total for i, part in fy.items()}
+    for name in (SUPPORT, "Invoice Extraction", "Campaign Copy Writer"):
+        assert got[name] == want.spend(name, "2026-01", "2026-12"), name
+    assert set(got) == {SUPPORT, "Invoice Extraction", "Campaign Copy Writer"}
+    # sam's inference figure overlaps the billing import: the billed amount counts.
+    october = want.billed[(SUPPORT, "inference", "2026-10")]
+    assert october != Decimal("5100")
+    assert want.spend(SUPPORT, "2026-10", "2026-10") == october + 2900 + 390
+    # The summary prints the same figures.
+    summary = demo.text[demo.text.index("Spend in FY2026") :]
+    assert "Cost figures stored: " in demo.text
+    for name, total in got.items():
+        assert f"{name}: {money(total)}" in summary
+    assert f"Total: {money(sum(got.values(), Decimal(0)))}" in summary
+
+
 SCRIPT = """\
+help
 /aigov register
 fill
 Lead Scorer
@@ -123,11 +307,12 @@ def test_console_scripted_session() -> None:
     text = out.getvalue()
 
     assert "You are ada (U0ADMIN, admin)" in text
+    assert "ada> help" in text and "press N [choice]  click button N" in text
     assert "ada> /aigov register" in text, "piped input is echoed after the prompt"
     assert "aigov opens a modal" in text and "(18) Minimum viable scale" in text
     # fill: options are numbered, the typo comes back as an inline error.
     assert "      2. per quarter" in text
-    assert "aigov keeps the modal open: 1 field(s) need a fix" in text
+    assert "aigov keeps the modal open: 1 field needs a fix" in text
     assert '⚠ "5k" is not an amount' in text
     assert "(12) Budget amount = 5,000" in text
     assert "Registered *Lead Scorer* (Pilot, Marketing), owned by @maya" in text

@@ -124,7 +124,7 @@ def entered_values(
         CostRecord.source != "billing",
     )
     for row in session.exec(query):
-        values[row.category] = _plain(row.amount_micros)
+        values[row.category] = as_text(row.amount_micros)
     outcome = session.exec(
         select(OutcomeRecord).where(
             OutcomeRecord.initiative_id == initiative_id,
@@ -135,11 +135,12 @@ def entered_values(
     if outcome is not None:
         values["outcomes"] = str(outcome.outcomes)
         if outcome.value_micros is not None:
-            values["outcome_value"] = _plain(outcome.value_micros)
+            values["outcome_value"] = as_text(outcome.value_micros)
     return values
 
 
-def _plain(micros: int) -> str:
+def as_text(micros: int) -> str:
+    """Micro-units as form text: '1200.50', or every digit below a cent ('0.002')."""
     amount = from_micros(micros)
     return format(
         amount.quantize(Decimal("0.01")) if micros % (MICROS // 100) == 0 else amount.normalize(),

@@ -101,6 +101,13 @@ def _factor(text: str) -> Decimal:
     return Decimal(text)
 
 
+def _ratio(text: str) -> Decimal:
+    text = text.strip()
+    if not text.isascii() or not _DECIMAL.match(text) or Decimal(text) > 1000:
+        raise _Bad
+    return Decimal(text)
+
+
 def _ids(pattern: re.Pattern[str]) -> Callable[[str], list[str]]:
     def parse(text: str) -> list[str]:
         ids = [p.strip() for p in text.split(",") if p.strip()]
@@ -155,6 +162,9 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec("admins", "", _ids(_PERSON_OR_GROUP)),
         SettingSpec("leaders", "", _ids(_PERSON_OR_GROUP)),
         SettingSpec("department_leaders", "", _department_leaders),
+        # Review recommendation thresholds (value per AI dollar), see workflows.rules.
+        SettingSpec("rule_kill_below", "1", _ratio),
+        SettingSpec("rule_scale_at", "2", _ratio),
     )
 }
 
@@ -221,3 +231,22 @@ def put(session: Session, *, key: str, text: str, actor: str, source: str = "sla
         source=source,
     )
     return value
+
+
+def reset(session: Session, *, key: str, actor: str, source: str = "slack") -> None:
+    """Back to the default (the environment's or the built-in), audited."""
+    _spec(key)
+    row = session.get(Setting, key)
+    if row is None:
+        return
+    audit.record(
+        session,
+        actor=actor,
+        action="setting.reset",
+        entity="setting",
+        entity_id=key,
+        before={"value": row.value},
+        after=None,
+        source=source,
+    )
+    session.delete(row)

@@ -7,10 +7,15 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot import cycles
+from bot.listeners import admin
 from bot.listeners import inventory as inv
 from bot.listeners.common import friendly
 from bot.runtime import Runtime
 from templates import say, unescape_mrkdwn
+from workflows import chasing, review
+from workflows import settings as ws
+from workflows.errors import Forbidden
 
 
 def register(app: App, rt: Runtime) -> None:
@@ -56,5 +61,29 @@ def dispatch(
         inv.show(rt, respond, user_id=user_id, query=rest)
     elif word == "list":
         inv.list_(rt, respond, user_id=user_id, text=rest)
+    elif word == "review":
+        review_command(rt, reply, user_id=user_id, rest=rest)
+    elif word == "admin":
+        admin.open_modal(rt, client, trigger_id=command["trigger_id"], user_id=user_id)
     else:
         reply(say("help.j2", "unknown", f"{word} {rest}".strip(), rt.viewer(user_id).is_admin))
+
+
+def review_command(rt: Runtime, reply: Any, *, user_id: str, rest: str) -> None:
+    """`/aigov review status` (anyone) and `/aigov review start` (admins)."""
+    sub = (rest.split() or ["status"])[0].lower()
+    if sub == "start":
+        if not rt.viewer(user_id).is_admin:
+            raise Forbidden(action="start_cycle")
+        quarter = cycles.default_quarter(rt)
+        opened = cycles.open_now(rt, quarter=quarter, actor=user_id)
+        reply(say("review.j2", "opened", quarter.label, opened.requests, opened.prompts))
+        return
+    with rt.db.read() as session:
+        cycle = review.current_cycle(session)
+        if cycle is None:
+            reply(say("review.j2", "no_cycle"))
+            return
+        status = chasing.status(session, cycle=cycle)
+        period = ws.calendar(session).quarter_of(cycle.period_start).describe()
+    reply(say("review.j2", "status", status, period))

@@ -1,0 +1,70 @@
+"""The portfolio report's views: the Block Kit summary for the leadership channel, and
+the full report as Markdown or a standalone HTML page (the file posted with it).
+
+The data is `workflows.report.PortfolioReport`; the words are templates/report.j2
+(summary), templates/report.md.j2 and templates/report.html.j2.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot import blocks as bk
+from templates import render, render_html, say
+from workflows.report import PortfolioReport
+
+T = "report.j2"
+# Characters that start emphasis, code, links, table cells, raw HTML or entities in
+# (CommonMark / GitHub) Markdown; a backslash makes each one literal.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+
+
+def md_escape(value: object) -> str:
+    """User text shown literally in Markdown: no emphasis, links, tables or raw HTML."""
+    text = " ".join(str(value or "").split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown(report: PortfolioReport, currency: str | None = None) -> str:
+    """The full report as Markdown."""
+    return (
+        render(
+            "report.md.j2",
+            plain=True,
+            report=report,
+            currency=currency or report.currency,
+            md=md_escape,
+        )
+        + "\n"
+    )
+
+
+def html(report: PortfolioReport, currency: str | None = None) -> str:
+    """The full report as a standalone HTML page (every value escaped)."""
+    return render_html("report.html.j2", report=report, currency=currency or report.currency) + "\n"
+
+
+def _packed(text: str) -> list[bk.Block]:
+    """Lines packed into as few sections as fit Slack's 3,000 characters."""
+    return bk.sections(text.splitlines())
+
+
+def summary_blocks(report: PortfolioReport, currency: str) -> list[bk.Block]:
+    """A Block Kit summary: header, totals, departments, decisions, top and bottom, late
+    reporters, sources. Lists are capped, so it stays far below 50 blocks."""
+    blocks: list[bk.Block] = [
+        bk.header(say(T, "title", report.quarter_label, plain=True)),
+        bk.context(say(T, "summary_period", report)),
+        *_packed(say(T, "summary_totals", report, currency)),
+    ]
+    if report.spend_by_department:
+        blocks += _packed(say(T, "summary_departments", report, currency))
+    blocks += [bk.divider(), *_packed(say(T, "summary_decisions", report))]
+    top = say(T, "top_heading", plain=True)
+    blocks += _packed(say(T, "summary_ranked", top, report.top, currency))
+    if report.bottom:
+        bottom = say(T, "bottom_heading", plain=True)
+        blocks += _packed(say(T, "summary_ranked", bottom, report.bottom, currency))
+    blocks += _packed(say(T, "summary_late", report))
+    blocks.append(bk.context(say(T, "summary_sources", report)))
+    return blocks[: bk.MESSAGE_BLOCKS]

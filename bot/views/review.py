@@ -1,0 +1,232 @@
+"""Views of reviews: prompts, reminders, the report and decision modals, the card."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from bot import blocks as bk
+from bot.ids import Action, Callback
+from storage.models import CATEGORIES, DECISIONS, Initiative, ReviewCycle, ReviewRequest
+from templates import environment, say
+from workflows.figures import InitiativeFigures
+
+T = "review.j2"
+MAX_LISTED = 40  # a prompt lists at most this many initiatives (50 blocks per message)
+
+
+@cache
+def words() -> Any:
+    return environment(plain=True).get_template(T).module
+
+
+def rule_text(rule: str | None) -> str:
+    return str(words().RULES.get(rule or "default", rule))
+
+
+def _button(name: str, action: str, value: str, style: str | None = None) -> bk.Block:
+    return bk.button(words().BUTTONS[name], action, value=value, style=style)
+
+
+def prompt(
+    *,
+    cycle: ReviewCycle,
+    period: str,
+    assignee: str,
+    rows: Sequence[tuple[ReviewRequest, Initiative]],
+) -> tuple[str, list[bk.Block]]:
+    """The DM that asks for a quarter's figures: one line and button per initiative."""
+    intro = say(T, "prompt_intro", assignee, period, cycle, len(rows))
+    blocks = [bk.header(say(T, "prompt_header", cycle.quarter, plain=True)), bk.section(intro)]
+    blocks += _request_lines(rows)
+    blocks.append(_chase_actions(cycle))
+    return intro, blocks
+
+
+def _request_lines(rows: Sequence[tuple[ReviewRequest, Initiative]]) -> list[bk.Block]:
+    blocks = []
+    for request, initiative in rows[:MAX_LISTED]:
+        accessory = None
+        if request.status != "decided":
+            name = "report" if request.status == "pending" else "amend"
+            style = "primary" if request.status == "pending" else None
+            accessory = _button(name, Action.REVIEW_REPORT, str(request.id), style)
+        blocks.append(bk.section(say(T, "request_line", initiative, request), accessory=accessory))
+    return blocks
+
+
+def _chase_actions(cycle: ReviewCycle) -> bk.Block:
+    value = str(cycle.id)
+    return bk.actions(
+        _button("snooze_day", Action.REVIEW_SNOOZE_DAY, value),
+        _button("snooze_until", Action.REVIEW_SNOOZE_UNTIL, value),
+        _button("away", Action.REVIEW_AWAY, value),
+        _button("delegate", Action.REVIEW_DELEGATE, value),
+    )
+
+
+def reminder(
+    *, cycle: ReviewCycle, number: int, rows: Sequence[tuple[ReviewRequest, Initiative]]
+) -> tuple[str, list[bk.Block]]:
+    waiting = [(r, i) for r, i in rows if r.status == "pending"]
+    if not waiting:
+        text = say(T, "nothing_left")
+        return text, [bk.section(text)]
+    text = say(T, "reminder", len(waiting), [i.name for _, i in waiting], cycle, number)
+    return text, [bk.section(text), *_request_lines(waiting), _chase_actions(cycle)]
+
+
+def report_modal(
+    *,
+    request: ReviewRequest,
+    initiative: Initiative,
+    period: str,
+    values: dict[str, str],
+    hints: dict[str, str],
+    billed: bool,
+) -> bk.Block:
+    """Costs per category, outcomes, notes and the owner's own recommendation."""
+    w, fw = words(), environment(plain=True).get_template("figures.j2").module
+    blocks: list[bk.Block] = [bk.section(say(T, "modal_intro", initiative, period, billed))]
+    for category in CATEGORIES:
+        label = say("figures.j2", "category_label", category, plain=True)
+        hint = (
+            say(T, "last_quarter_hint", fw.CATEGORY_NAMES[category], hints[category], plain=True)
+            if category in hints
+            else ""
+        )
+        blocks.append(
+            bk.text_input(
+                f"cost_{category}",
+                label,
+                initial=values.get(category, ""),
+                optional=True,
+                hint=hint,
+            )
+        )
+    outcome_hint = (
+        say(T, "last_quarter_hint", "", hints["outcomes"], plain=True)
+        if "outcomes" in hints
+        else ""
+    )
+    blocks += [
+        bk.text_input(
+            "outcomes",
+            w.LABELS["outcomes"],
+            initial=values.get("outcomes", ""),
+            optional=True,
+            hint=outcome_hint,
+        ),
+        bk.text_input(
+            "outcome_value",
+            w.LABELS["outcome_value"],
+            initial=values.get("outcome_value", ""),
+            optional=True,
+        ),
+        bk.text_input(
+            "note", w.LABELS["note"], initial=request.notes or "", optional=True, multiline=True
+        ),
+        bk.select(
+            "owner_recommendation",
+            w.LABELS["owner_recommendation"],
+            [(d, w.DECISION_NAMES[d]) for d in DECISIONS],
+            initial=request.owner_recommendation,
+            optional=True,
+        ),
+    ]
+    return bk.modal(
+        title=w.TITLES["report"],
+        callback_id=Callback.REVIEW_REPORT,
+        blocks=blocks,
+        submit=w.TITLES["submit"],
+        close=w.TITLES["close"],
+        metadata={"request_id": request.id},
+    )
+
+
+def card(
+    *,
+    request: ReviewRequest,
+    initiative: Initiative,
+    quarter: str,
+    figures: InitiativeFigures,
+    previous: Any,
+    currency: str,
+    budget: int | None,
+) -> tuple[str, list[bk.Block]]:
+    """The review card: figures, trend, recommendation and why; decision buttons until decided."""
+    title = say(T, "card_title", initiative, quarter, plain=True)
+    blocks = [
+        bk.header(title),
+        bk.section(say(T, "card_body", initiative, request, figures, previous, currency, budget)),
+    ]
+    if request.recommendation:
+        blocks.append(bk.section(say(T, "card_verdict", request, rule_text(request.rule))))
+    if request.status == "decided":
+        blocks.append(bk.context(say(T, "card_decided", request)))
+    else:
+        blocks.append(
+            bk.actions(
+                *(
+                    _button(
+                        d,
+                        f"{Action.REVIEW_DECIDE}.{d}",
+                        str(request.id),
+                        "danger" if d == "kill" else None,
+                    )
+                    for d in DECISIONS
+                )
+            )
+        )
+    return title, blocks
+
+
+def decide_modal(*, request: ReviewRequest, initiative: Initiative, decision: str) -> bk.Block:
+    w = words()
+    return bk.modal(
+        title=w.TITLES["decide"],
+        callback_id=Callback.REVIEW_DECIDE,
+        blocks=[
+            bk.section(say(T, "decide_intro", initiative, decision)),
+            bk.text_input("rationale", w.LABELS["rationale"], optional=True, multiline=True),
+        ],
+        submit=w.TITLES["decide_submit"],
+        close=w.TITLES["close"],
+        metadata={"request_id": request.id, "decision": decision},
+    )
+
+
+def delegate_modal(*, cycle_id: int, rows: Sequence[tuple[ReviewRequest, Initiative]]) -> bk.Block:
+    w = words()
+    options = [(str(r.id), i.name) for r, i in rows if r.status != "decided"]
+    return bk.modal(
+        title=w.TITLES["delegate"],
+        callback_id=Callback.REVIEW_DELEGATE,
+        blocks=[
+            bk.user_select("delegate_to", w.LABELS["delegate_to"]),
+            bk.select(
+                "delegate_which",
+                w.LABELS["delegate_which"],
+                options,
+                initial=options[0][0] if len(options) == 1 else None,
+            ),
+        ],
+        submit=w.TITLES["delegate"],
+        close=w.TITLES["close"],
+        metadata={"cycle_id": cycle_id},
+    )
+
+
+def date_modal(
+    *, callback: str, title: str, label: str, block_id: str, cycle_id: int, initial: str = ""
+) -> bk.Block:
+    w = words()
+    return bk.modal(
+        title=w.TITLES[title],
+        callback_id=callback,
+        blocks=[bk.date_input(block_id, w.LABELS[label], initial=initial, optional=False)],
+        submit=w.TITLES["save"],
+        close=w.TITLES["close"],
+        metadata={"cycle_id": cycle_id},
+    )

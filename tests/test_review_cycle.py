@@ -1,0 +1,341 @@
+"""A whole review cycle through signed HTTP and the Slack emulator: prompts in working
+hours, reporting and amending, the card, decisions, reminders, snoozing, escalation."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot import cycles
+from bot.local import LocalWorkspace
+from storage.models import AuditEntry, Initiative, OutboxMessage, ReviewCycle, ReviewRequest
+from workflows import chasing, inventory, review
+from workflows import settings as ws_settings
+from workflows.costs import BillingLine, record_billing
+from workflows.periods import FiscalCalendar
+
+GOVERN, LEADERS = "C0GOVERN", "C0LEADERS"
+SUPPORT, MARKET, LEAD, ADMIN, MEMBER = "U0SUPPORT", "U0MARKET", "U0LEAD", "U0ADMIN", "U0MEMBER"
+# Monday 2026-10-05 14:00 UTC: 09:00 in Chicago (sam), 07:00 in Los Angeles (maya).
+START = datetime(2026, 10, 5, 14, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def ws(database_url: str, clock: Clock) -> Iterator[LocalWorkspace]:
+    with LocalWorkspace(database_url=database_url, migrate=False, now=clock) as workspace:
+        with workspace.db.write() as s:
+            ws_settings.put(s, key="governance_channel", text=GOVERN, actor=ADMIN)
+            ws_settings.put(s, key="leadership_channel", text=LEADERS, actor=ADMIN)
+            for raw in (
+                {
+                    "name": "Support Assistant",
+                    "department": "Support",
+                    "owner": SUPPORT,
+                    "stage": "pilot",
+                    "value_per_outcome": "4.50",
+                    "min_monthly_outcomes": "500",
+                    "budget_amount": "10000",
+                    "budget_period": "quarter",
+                    "outcome_unit": "ticket resolved",
+                },
+                {
+                    "name": "Campaign Writer",
+                    "department": "Marketing",
+                    "owner": MARKET,
+                    "stage": "pilot",
+                },
+                {"name": "Old Bot", "department": "IT", "owner": "U0GONE", "stage": "production"},
+                {"name": "Sunset Tool", "department": "IT", "owner": SUPPORT, "stage": "retired"},
+            ):
+                inventory.register(s, raw=raw, actor=ADMIN, resolve_user=lambda u: u)
+            support = s.exec(select(Initiative).where(Initiative.name == "Support Assistant")).one()
+            lines = [
+                BillingLine(
+                    f"b{m}", support.id, "inference", date(2026, m, 1), 1_000_000_000, "focus"
+                )
+                for m in (7, 8, 9)
+            ]
+            record_billing(s, lines, actor="import")
+        yield workspace
+
+
+def posts(ws: LocalWorkspace, channel: str) -> list[dict[str, Any]]:
+    return [m for m in ws.emulator.messages(channel) if m.get("bot_id")]
+
+
+def dms(ws: LocalWorkspace, user: str) -> list[dict[str, Any]]:
+    return [m for m in ws.emulator.messages_to(user) if m.get("bot_id")]
+
+
+def wait(ws: LocalWorkspace, condition: Any) -> Any:
+    return ws.emulator.wait_for(lambda _: condition())
+
+
+def idle(ws: LocalWorkspace, clock: Clock) -> None:
+    """Wait until every message due by now is sent, before the test moves the clock."""
+
+    def done() -> bool:
+        with ws.db.read() as s:
+            rows = s.exec(
+                select(OutboxMessage).where(OutboxMessage.status.in_(("pending", "sending")))
+            )
+            return all(r.available_at > clock() for r in rows)
+
+    deadline = time.monotonic() + 5
+    while not done():  # the database changes after the Slack call, so poll it
+        assert time.monotonic() < deadline, "the outbox did not settle"
+        time.sleep(0.02)
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    return json.dumps(messages, ensure_ascii=False)
+
+
+def start_cycle(ws: LocalWorkspace) -> str:
+    before = len(ws.emulator.calls_of("response_url"))
+    ws.slack.command(ADMIN, "review start")
+    replies = ws.emulator.wait_for(lambda _: ws.emulator.calls_of("response_url")[before:])
+    return replies[-1].args["text"]
+
+
+def report(
+    ws: LocalWorkspace, user: str, prompt: dict[str, Any], values: dict[str, Any], *, name: str
+) -> Any:
+    button = next(
+        b["accessory"] for b in prompt["blocks"] if b.get("accessory") and name in b["text"]["text"]
+    )
+    ws.slack.click(user, button["action_id"], value=button["value"], message=prompt)
+    modal = wait(ws, lambda: ws.emulator.open_views(user))[-1]
+    return modal, ws.slack.submit(user, modal, values)
+
+
+def test_a_whole_cycle(ws: LocalWorkspace, clock: Clock) -> None:
+    # An admin opens the Q3 2026 review.
+    assert "Opened the Q3 2026 review: 3 review requests, prompts to 3 people" in start_cycle(ws)
+    # sam is in working hours (09:00 Chicago) and gets the prompt; maya (07:00 LA) not yet.
+    prompt = wait(ws, lambda: dms(ws, SUPPORT))[0]
+    assert "Q3 2026, Jul 1 – Sep 30, 2026" in texts([prompt]) and "Support Assistant" in texts(
+        [prompt]
+    )
+    assert "Sunset Tool" not in texts([prompt])  # retired initiatives are not reviewed
+    # The leaver's initiative went to a leader, and governance was told.
+    wait(ws, lambda: dms(ws, LEAD))
+    orphan = wait(
+        ws, lambda: [m for m in posts(ws, GOVERN) if "has left the workspace" in m["text"]]
+    )
+    assert "Old Bot" in orphan[0]["text"]
+    assert dms(ws, MARKET) == []
+    clock.now = START + timedelta(hours=2)  # 09:00 in Los Angeles
+    wait(ws, lambda: dms(ws, MARKET))
+    idle(ws, clock)
+    # Opening again sends nothing twice.
+    assert "already open; nothing was sent again" in start_cycle(ws)
+
+    # sam reports: billed inference is prefilled; he adds oversight and outcomes.
+    modal, reply = report(
+        ws,
+        SUPPORT,
+        prompt,
+        {"cost_oversight": "300", "outcomes": "2,000", "owner_recommendation": "scale"},
+        name="Support Assistant",
+    )
+    inference = next(b for b in modal["blocks"] if b.get("block_id") == "cost_inference")
+    assert inference["element"]["initial_value"] == "3000.00"
+    assert reply.status == 200 and not (reply.json or {}).get("errors")
+    card = wait(
+        ws, lambda: [m for m in posts(ws, GOVERN) if "Review: Support Assistant" in texts([m])]
+    )[0]
+    body = texts([card])
+    # 3,000 billed + 300 reported = 3,300; 2,000 x 4.50 = 9,000 of value; 9,000 / 3,300 = 2.73.
+    assert "$3,300.00" in body and "2.73" in body and "Recommendation: Scale" in body
+    assert "rule `scale`" in body
+    thanks = wait(
+        ws,
+        lambda: [
+            m for m in dms(ws, SUPPORT) if "figures for *Support Assistant* are in" in m["text"]
+        ],
+    )
+    assert "Scale" in thanks[0]["text"]
+
+    # He amends before a decision: the same card is edited in place.
+    prompt = dms(ws, SUPPORT)[0]
+    _, amended = report(ws, SUPPORT, prompt, {"outcomes": "1,000"}, name="Support Assistant")
+    assert amended.status == 200 and not (amended.json or {}).get("errors")
+    wait(ws, lambda: any("1.36" in texts([m]) for m in posts(ws, GOVERN)))  # 4,500 / 3,300
+    assert len([m for m in posts(ws, GOVERN) if "Review: Support Assistant" in texts([m])]) == 1
+    with ws.db.read() as s:
+        versions = s.exec(select(AuditEntry).where(AuditEntry.action == "review.submit")).all()
+    assert [v.after["version"] for v in versions] == [1, 2]
+
+    # A member pressing Kill is told off; nothing changes.
+    card = next(m for m in posts(ws, GOVERN) if "Review: Support Assistant" in texts([m]))
+    kill = ws.slack.find_button(card, text="Kill")
+    ws.slack.click(MEMBER, kill["action_id"], value=kill["value"], message=card, channel_id=GOVERN)
+    told = wait(ws, lambda: ws.emulator.ephemerals(MEMBER))
+    assert "Only leaders and admins can decide" in told[-1]["text"]
+    assert not ws.emulator.open_views(MEMBER)
+
+    # The leader decides Continue with a rationale: card shows it, the owner is told.
+    cont = ws.slack.find_button(card, text="Continue")
+    ws.slack.click(LEAD, cont["action_id"], value=cont["value"], message=card, channel_id=GOVERN)
+    decide = wait(ws, lambda: ws.emulator.open_views(LEAD))[-1]
+    assert ws.slack.submit(LEAD, decide, {"rationale": "Good, keep going"}).status == 200
+    wait(ws, lambda: any("Decided: Continue" in texts([m]) for m in posts(ws, GOVERN)))
+    told = wait(
+        ws, lambda: [m for m in dms(ws, SUPPORT) if "Decision on *Support Assistant*" in m["text"]]
+    )
+    assert "Good, keep going" in told[0]["text"]
+    # Pressing again after the decision changes nothing.
+    ws.slack.click(LEAD, cont["action_id"], value=cont["value"], message=card, channel_id=GOVERN)
+    again = wait(ws, lambda: ws.emulator.ephemerals(LEAD))
+    assert "already decided" in again[-1]["text"]
+    # Amending after a decision is refused.
+    with ws.db.read() as s:
+        request = s.exec(
+            select(ReviewRequest).join(Initiative).where(Initiative.name == "Support Assistant")
+        ).one()
+    assert request.decision == "continue" and request.decided_by == LEAD
+
+
+def test_reminders_snooze_and_escalation(ws: LocalWorkspace, clock: Clock) -> None:
+    start_cycle(ws)
+    clock.now = START + timedelta(hours=2)
+    cycles.tick(ws.rt)  # the first tick records the time; it opens nothing itself
+    prompt = wait(ws, lambda: dms(ws, MARKET))[0]
+    idle(ws, clock)
+    # Two days on: no reminder yet (every 3 days).
+    clock.now = START + timedelta(days=2, hours=3)
+    assert cycles.tick(ws.rt).reminders == 0
+    # Three days on: a reminder in the prompt's thread, to each of the three assignees.
+    clock.now = START + timedelta(days=3, hours=3)
+    assert cycles.tick(ws.rt).reminders == 3
+    reminder = wait(
+        ws, lambda: [m for m in dms(ws, MARKET) if m.get("thread_ts") and m["ts"] != prompt["ts"]]
+    )
+    assert reminder[0]["thread_ts"] == prompt["ts"] and "Campaign Writer" in reminder[0]["text"]
+    assert cycles.tick(ws.rt).reminders == 0  # not twice
+    # maya snoozes until next week; sam reports. No reminder for either three days later.
+    snooze = ws.slack.find_button(prompt, text="Snooze until…")
+    ws.slack.click(MARKET, snooze["action_id"], value=snooze["value"], message=prompt)
+    modal = wait(ws, lambda: ws.emulator.open_views(MARKET))[-1]
+    bad = ws.slack.submit(MARKET, modal, {"until": "2026-10-01"})
+    assert "after today" in bad.json["errors"]["until"]
+    ws.slack.submit(MARKET, ws.emulator.open_views(MARKET)[-1], {"until": "2026-10-13"})
+    wait(ws, lambda: [m for m in dms(ws, MARKET) if "Snoozed" in m["text"]])
+    sam_prompt = dms(ws, SUPPORT)[0]
+    report(ws, SUPPORT, sam_prompt, {"outcomes": "100"}, name="Support Assistant")
+    clock.now = START + timedelta(days=6, hours=4)
+    cycles.tick(ws.rt)
+    with ws.db.read() as s:
+        keys = [r.dedupe_key for r in s.exec(select(OutboxMessage)) if ":reminder:" in r.dedupe_key]
+    assert sorted(keys) == sorted(
+        [
+            "review:2026Q3:reminder:U0MARKET:1",
+            "review:2026Q3:reminder:U0SUPPORT:1",
+            "review:2026Q3:reminder:U0LEAD:1",
+            "review:2026Q3:reminder:U0LEAD:2",
+        ]
+    )
+    # The deadline (14 days): escalation once, flagged "no report", cards for a decision.
+    clock.now = START + timedelta(days=14, hours=1)
+    assert cycles.tick(ws.rt).escalated == ["2026Q3"]
+    assert cycles.tick(ws.rt).escalated == []
+    escalation = wait(
+        ws, lambda: [m for m in posts(ws, GOVERN) if "deadline has passed" in m["text"]]
+    )
+    assert (
+        "Campaign Writer" in escalation[0]["text"]
+        and "Support Assistant" not in escalation[0]["text"]
+    )
+    leader_dm = wait(ws, lambda: [m for m in dms(ws, LEAD) if "deadline has passed" in m["text"]])
+    assert leader_dm
+    wait(ws, lambda: [m for m in posts(ws, GOVERN) if "Review: Campaign Writer" in texts([m])])
+    card = next(m for m in posts(ws, GOVERN) if "Review: Campaign Writer" in texts([m]))
+    assert "No report" in texts([card]) and "Recommendation: Kill" in texts([card])
+    with ws.db.read() as s:
+        flagged = s.exec(select(ReviewRequest).where(ReviewRequest.no_report)).all()
+        cycle = s.exec(select(ReviewCycle)).one()
+    assert len(flagged) == 2 and cycle.escalated_at is not None
+
+
+def test_kill_retires_and_closing_sends_nothing_twice(ws: LocalWorkspace, clock: Clock) -> None:
+    start_cycle(ws)
+    clock.now = START + timedelta(days=15)
+    cycles.tick(ws.rt)  # records the time
+    with ws.db.write() as s:
+        cycle = s.exec(select(ReviewCycle)).one()
+        chasing.escalate(s, cycle=cycle, now=clock.now, leaders=[LEAD])
+    wait(ws, lambda: len([m for m in posts(ws, GOVERN) if "Review:" in texts([m])]) == 3)
+    for name, decision in (
+        ("Campaign Writer", "Kill"),
+        ("Support Assistant", "Scale"),
+        ("Old Bot", "Continue"),
+    ):
+        card = next(m for m in posts(ws, GOVERN) if f"Review: {name}" in texts([m]))
+        button = ws.slack.find_button(card, text=decision)
+        ws.slack.click(
+            LEAD, button["action_id"], value=button["value"], message=card, channel_id=GOVERN
+        )
+        modal = wait(ws, lambda: ws.emulator.open_views(LEAD))[-1]
+        ws.slack.submit(LEAD, modal, {})
+        decided = f"Decided: {decision}"
+        wait(
+            ws,
+            lambda d=decided, n=name: any(
+                d in texts([m]) and n in texts([m]) for m in posts(ws, GOVERN)
+            ),
+        )
+    with ws.db.read() as s:
+        stages = {i.name: i.stage for i in s.exec(select(Initiative))}
+        cycle = s.exec(select(ReviewCycle)).one()
+    assert stages["Campaign Writer"] == "retired" and stages["Support Assistant"] == "production"
+    assert cycle.status == "closed"
+    # The portfolio report reaches the leadership channel: a summary, then the full report
+    # and the chart as files in its thread.
+    summary = wait(ws, lambda: posts(ws, LEADERS))[0]
+    assert "Q3 2026" in texts([summary]) and "Campaign Writer" in texts([summary])
+    files = wait(
+        ws,
+        lambda: (
+            len(ws.emulator.files) == 2
+            and all(f["channel"] for f in ws.emulator.files.values())
+            and ws.emulator.files
+        ),
+    )
+    names = sorted(f["name"] for f in files.values())
+    assert names == ["aigov-2026Q3.png", "aigov-report-2026Q3.md"]
+    assert all(f["channel"] == LEADERS for f in files.values())
+    shared = [m for m in posts(ws, LEADERS) if m.get("files")]
+    assert {m["thread_ts"] for m in shared} == {summary["ts"]}
+    png = next(f for f in files.values() if f["name"].endswith(".png"))
+    assert png["bytes"].startswith(b"\x89PNG")
+    # A retired initiative gets no review next quarter.
+    clock.now = datetime(2027, 1, 4, 15, 0, tzinfo=UTC)
+    with ws.db.write() as s:
+        opened = review.open_cycle(
+            s,
+            quarter=FiscalCalendar(1).quarter(2026, 4),
+            now=clock.now,
+            actor=ADMIN,
+            leaders=[LEAD],
+        )
+    assert opened.requests == 2
