@@ -25,7 +25,14 @@ def mrkdwn(text: str) -> dict[str, Any]:
 
 
 def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Shorten to `limit` characters, never cutting an escape such as `&amp;` in half."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
 
 
 def header(text: str) -> Block:

@@ -14,12 +14,12 @@ from rich.console import Console
 from bot.cli_io import (
     PROGRESS_ABOVE_ROWS,
     _console,
-    _out,
     _print_bad_rows,
     _progress,
     _say,
     cli_actor,
     open_database,
+    out,
     reject_rows,
 )
 from templates import say
@@ -50,10 +50,10 @@ def run_figures_import(kind: Kind, file: Path, *, dry_run: bool, skip_bad: bool)
         with file.open(encoding="utf-8-sig", newline="") as stream:
             table = read(stream)
     except OSError as exc:
-        _out(console, _say("unreadable", path, exc.strerror or str(exc)))
+        out(console, _say("unreadable", path, exc.strerror or str(exc)))
         raise click.exceptions.Exit(1) from exc
     if table.rows or not table.problems:
-        _out(console, _say("rows_read", path, len(table.rows)))
+        out(console, _say("rows_read", path, len(table.rows)))
     if table.problems:
         reject_rows(console, path, table.problems, [], good=0)
     show = len(table.rows) > PROGRESS_ABOVE_ROWS
@@ -75,13 +75,13 @@ def run_figures_import(kind: Kind, file: Path, *, dry_run: bool, skip_bad: bool)
                 session, plan, actor=actor, skip_bad=skip_bad, origin=file.name
             )
     except AigovError as exc:
-        _out(console, say("errors.j2", exc.code, plain=True, **exc.params))
-        _out(console, _say("nothing_imported"))
+        out(console, say("errors.j2", exc.code, plain=True, **exc.params))
+        out(console, _say("nothing_imported"))
         raise click.exceptions.Exit(1) from exc
     finally:
         db.dispose()
     if result.bad:
-        _out(console, _say("skipped_heading", len(result.bad)))
+        out(console, _say("skipped_heading", len(result.bad)))
         _print_bad_rows(console, result.bad)
     summary = _say(
         "import_summary",
@@ -91,8 +91,8 @@ def run_figures_import(kind: Kind, file: Path, *, dry_run: bool, skip_bad: bool)
         result.unchanged,
         result.skipped,
     )
-    _out(console, summary)
-    _print_figure_totals(console, plan, currency)
+    out(console, summary)
+    print_figure_totals(console, plan, currency)
 
 
 def _figure_text(plan: FiguresPlan, row: FigureRow, currency: str) -> str:
@@ -109,9 +109,9 @@ def _print_figures_dry_run(
         if row.action != "unchanged":
             what = _figure_text(plan, row, currency)
             month = row.month.strftime("%Y-%m")
-            _out(console, _say("planned_figure", row.line, row.initiative, row.action, month, what))
+            out(console, _say("planned_figure", row.line, row.initiative, row.action, month, what))
     if plan.bad and skip_bad:
-        _out(console, _say("skipped_heading", len(plan.bad)))
+        out(console, _say("skipped_heading", len(plan.bad)))
         _print_bad_rows(console, plan.bad)
     summary = _say(
         "dry_run_summary",
@@ -122,16 +122,16 @@ def _print_figures_dry_run(
         len(plan.bad),
         plan.rejected and not skip_bad,
     )
-    _out(console, summary)
+    out(console, summary)
     if not plan.rejected or skip_bad:
-        _print_figure_totals(console, plan, currency)
+        print_figure_totals(console, plan, currency)
 
 
-def _print_figure_totals(console: Console, plan: FiguresPlan, currency: str) -> None:
+def print_figure_totals(console: Console, plan: FiguresPlan, currency: str) -> None:
     totals = plan.totals()
     if not totals:
         return
-    _out(console, _say("totals_heading", plan.kind))
+    out(console, _say("totals_heading", plan.kind))
     for name, total in totals.items():
         shown = format_money(total, currency) if plan.kind == "costs" else f"{total:,}"
-        _out(console, _say("total_line", name, shown))
+        out(console, _say("total_line", name, shown))

@@ -18,12 +18,12 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from bot.cli_io import (
     _console,
     _help,
-    _out,
     _print_bad_rows,
     _say,
     _words,
     cli_actor,
     open_database,
+    out,
     reason,
     reject_rows,
 )
@@ -79,9 +79,9 @@ def run_focus_import(
                 progress=tick,
             )
         if plan.rows_read or not plan.file_problems:
-            _out(console, _say("rows_read", path, plan.rows_read))
+            out(console, _say("rows_read", path, plan.rows_read))
         if plan.bad and skip_bad:
-            _out(console, _say("skipped_heading", len(plan.bad)))
+            out(console, _say("skipped_heading", len(plan.bad)))
             _print_bad_rows(console, plan.bad)
         if plan.file_problems or (plan.bad and not skip_bad):
             good = plan.rows_read - len(plan.bad)
@@ -91,18 +91,18 @@ def run_focus_import(
                 result = apply_focus_import(session, plan, actor=cli_actor(), skip_bad=skip_bad)
             plan.already = result.already  # what the write found, not the plan
     except OSError as exc:
-        _out(console, _say("unreadable", path, exc.strerror or str(exc)))
+        out(console, _say("unreadable", path, exc.strerror or str(exc)))
         raise click.exceptions.Exit(1) from exc
     except AigovError as exc:
-        _out(console, say("errors.j2", exc.code, plain=True, **exc.params))
-        _out(console, _say("nothing_imported"))
+        out(console, say("errors.j2", exc.code, plain=True, **exc.params))
+        out(console, _say("nothing_imported"))
         raise click.exceptions.Exit(1) from exc
     finally:
         db.dispose()
-    _print_summary(console, plan, currency, dry_run=dry_run, tag_key=tag_key)
+    print_focus_summary(console, plan, currency, dry_run=dry_run, tag_key=tag_key)
 
 
-def _print_summary(
+def print_focus_summary(
     console: Console, plan: FocusPlan, currency: str, *, dry_run: bool, tag_key: str
 ) -> None:
     summary = _say(
@@ -114,24 +114,24 @@ def _print_summary(
         plan.unmapped,
         dry_run,
     )
-    _out(console, summary)
+    out(console, summary)
 
     def money(micros: int) -> str:
         return format_money(micros, currency, micros=True)
 
     totals = plan.totals_by_name()
     if totals:
-        _out(console, _say("focus_totals_heading", plan.cost_column, currency))
+        out(console, _say("focus_totals_heading", plan.cost_column, currency))
         for name, micros in totals.items():
-            _out(console, _say("total_line", name, money(micros)))
+            out(console, _say("total_line", name, money(micros)))
     if plan.unmapped:
         services = [(name, money(micros)) for name, micros in plan.top_unmapped()]
-        _out(console, _say("focus_unmapped", plan.unmapped, money(plan.unmapped_micros), services))
+        out(console, _say("focus_unmapped", plan.unmapped, money(plan.unmapped_micros), services))
     if plan.already_differ:
-        _out(console, _say("focus_amounts_differ", plan.already_differ, plan.cost_column))
+        out(console, _say("focus_amounts_differ", plan.already_differ, plan.cost_column))
     if plan.unknown_tags:
         values = sorted(plan.unknown_tags.items(), key=lambda item: (-item[1], item[0]))[:5]
-        _out(console, _say("focus_unknown_tags", tag_key, values))
+        out(console, _say("focus_unknown_tags", tag_key, values))
 
 
 # --- aigov focus map ---------------------------------------------------------------------
@@ -175,14 +175,14 @@ def map_add(
     }
     chosen = [(match, value) for match, value in given.items() if value is not None]
     if len(chosen) != 1:
-        _out(console, _say("map_needs_one"))
+        out(console, _say("map_needs_one"))
         raise click.exceptions.Exit(2)
     match, value = chosen[0]
     key = ""
     if match == "tag":
         key, sep, value = value.partition("=")
         if not sep or not key.strip() or not value.strip():
-            _out(console, _say("map_bad_tag", tag))
+            out(console, _say("map_bad_tag", tag))
             raise click.exceptions.Exit(2)
     with _domain_errors(console):
         db = open_database()
@@ -199,7 +199,7 @@ def map_add(
                 )
         finally:
             db.dispose()
-    _out(console, _say("rule_added", rule))
+    out(console, _say("rule_added", rule))
 
 
 @map_group.command("list", help=_help("focus_map_list"))
@@ -212,9 +212,9 @@ def map_list() -> None:
     finally:
         db.dispose()
     if not rules:
-        _out(console, _say("no_rules"))
+        out(console, _say("no_rules"))
     for rule in rules:
-        _out(console, _say("rule_line", rule))
+        out(console, _say("rule_line", rule))
 
 
 @map_group.command("remove", help=_help("focus_map_remove"))
@@ -229,7 +229,7 @@ def map_remove(rule_id: int, actor: str | None) -> None:
                 rule = remove_rule(session, rule_id=rule_id, actor=actor or cli_actor())
         finally:
             db.dispose()
-    _out(console, _say("rule_removed", rule))
+    out(console, _say("rule_removed", rule))
 
 
 @contextmanager
@@ -239,8 +239,8 @@ def _domain_errors(console: Console) -> Iterator[None]:
         yield
     except Invalid as exc:
         for column, problem in exc.problems.items():
-            _out(console, f"{column}: {reason(problem)}")
+            out(console, f"{column}: {reason(problem)}")
         raise click.exceptions.Exit(2) from exc
     except AigovError as exc:
-        _out(console, say("errors.j2", exc.code, plain=True, **exc.params))
+        out(console, say("errors.j2", exc.code, plain=True, **exc.params))
         raise click.exceptions.Exit(1) from exc

@@ -123,7 +123,7 @@ def _console(*, stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
-def _out(console: Console, text: str) -> None:
+def out(console: Console, text: str) -> None:
     console.print(text, markup=False, emoji=False)
 
 
@@ -146,7 +146,7 @@ def reason(problem: Problem) -> str:
 def _print_bad_rows(console: Console, rows: list[BadRow]) -> None:
     for row in rows:
         for column, problem in row.problems.items():
-            _out(console, _say("bad_row", row.line, column, reason(problem)))
+            out(console, _say("bad_row", row.line, column, reason(problem)))
 
 
 def _reject(console: Console, path: str, plan: ImportPlan) -> None:
@@ -158,11 +158,11 @@ def reject_rows(
 ) -> NoReturn:
     """Print every problem, say nothing was imported, and exit with status 1."""
     for problem in file_problems:
-        _out(console, _say("file_problem", path, reason(problem)))
+        out(console, _say("file_problem", path, reason(problem)))
     if bad:
         _print_bad_rows(console, bad)
-        _out(console, _say("rejected", len(bad), good))
-    _out(console, _say("nothing_imported"))
+        out(console, _say("rejected", len(bad), good))
+    out(console, _say("nothing_imported"))
     raise click.exceptions.Exit(1)
 
 
@@ -170,9 +170,9 @@ def _print_dry_run(console: Console, plan: ImportPlan, *, skip_bad: bool) -> Non
     for row in plan.rows:
         if row.action != "unchanged":
             columns = sorted({_COLUMN_OF.get(attr, attr) for attr in row.changes})
-            _out(console, _say("planned_row", row.line, row.name, row.action, columns))
+            out(console, _say("planned_row", row.line, row.name, row.action, columns))
     if plan.bad and skip_bad:
-        _out(console, _say("skipped_heading", len(plan.bad)))
+        out(console, _say("skipped_heading", len(plan.bad)))
         _print_bad_rows(console, plan.bad)
     summary = _say(
         "dry_run_summary",
@@ -183,7 +183,7 @@ def _print_dry_run(console: Console, plan: ImportPlan, *, skip_bad: bool) -> Non
         len(plan.bad),
         plan.rejected and not skip_bad,
     )
-    _out(console, summary)
+    out(console, summary)
 
 
 # --- import --------------------------------------------------------------------------
@@ -205,10 +205,10 @@ def import_inventory(file: Path, dry_run: bool, skip_bad: bool) -> None:
         with file.open(encoding="utf-8-sig", newline="") as stream:
             inventory = read_inventory(stream)
     except OSError as exc:
-        _out(console, _say("unreadable", path, exc.strerror or str(exc)))
+        out(console, _say("unreadable", path, exc.strerror or str(exc)))
         raise click.exceptions.Exit(1) from exc
     if inventory.rows or not inventory.problems:
-        _out(console, _say("rows_read", path, len(inventory.rows)))
+        out(console, _say("rows_read", path, len(inventory.rows)))
     actor = cli_actor()
     if inventory.problems:
         plan = ImportPlan(actor, len(inventory.rows), inventory.columns, inventory.problems)
@@ -236,13 +236,13 @@ def import_inventory(file: Path, dry_run: bool, skip_bad: bool) -> None:
                 _reject(console, path, plan)  # raises: the transaction rolls back
             result = apply_inventory_import(session, plan, actor=actor, skip_bad=skip_bad)
     except AigovError as exc:
-        _out(console, say("errors.j2", exc.code, plain=True, **exc.params))
-        _out(console, _say("nothing_imported"))
+        out(console, say("errors.j2", exc.code, plain=True, **exc.params))
+        out(console, _say("nothing_imported"))
         raise click.exceptions.Exit(1) from exc
     finally:
         db.dispose()
     if result.bad:
-        _out(console, _say("skipped_heading", len(result.bad)))
+        out(console, _say("skipped_heading", len(result.bad)))
         _print_bad_rows(console, result.bad)
     summary = _say(
         "import_summary",
@@ -252,7 +252,7 @@ def import_inventory(file: Path, dry_run: bool, skip_bad: bool) -> None:
         result.unchanged,
         result.skipped,
     )
-    _out(console, summary)
+    out(console, summary)
 
 
 def _resolve_owners(
@@ -272,8 +272,8 @@ def _resolve_owners(
                 if tick is not None:
                     tick(1)
     except SlackApiError as exc:
-        _out(console, _say("slack_error", exc.response.get("error") or "error"))
-        _out(console, _say("nothing_imported"))
+        out(console, _say("slack_error", exc.response.get("error") or "error"))
+        out(console, _say("nothing_imported"))
         raise click.exceptions.Exit(1) from exc
     return owners
 
@@ -357,7 +357,7 @@ def export_inventory_command(fmt: str, output: Path | None) -> None:
             count = _export_to_file(session, fmt, output)
     finally:
         db.dispose()
-    _out(_console(stderr=True), _say("exported", count, str(output)))
+    out(_console(stderr=True), _say("exported", count, str(output)))
 
 
 def _export_to_file(
@@ -406,4 +406,4 @@ def export_costs_command(fmt: str, output: Path | None) -> None:
             count = _export_to_file(session, fmt, output, export_costs)
     finally:
         db.dispose()
-    _out(_console(stderr=True), _say("exported_costs", count, str(output)))
+    out(_console(stderr=True), _say("exported_costs", count, str(output)))

@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.cli_costs import _print_figure_totals
-from bot.cli_focus import _print_summary as _print_focus_summary
-from bot.cli_io import _out
+from bot.cli_costs import print_figure_totals
+from bot.cli_focus import print_focus_summary
+from bot.cli_io import out
 from bot.demo_data import (
     DOC_SERVICE,
     FIRST_DAY,
@@ -61,8 +61,8 @@ def import_focus(story: Story, path: Path) -> None:
     with story.ws.db.write() as session:
         plan.already = apply_focus_import(session, plan, actor=ACTOR).already
     with story.terminal() as console:
-        _out(console, cli("rows_read", path.name, plan.rows_read))
-        _print_focus_summary(console, plan, currency, dry_run=False, tag_key=DEFAULT_TAG_KEY)
+        out(console, cli("rows_read", path.name, plan.rows_read))
+        print_focus_summary(console, plan, currency, dry_run=False, tag_key=DEFAULT_TAG_KEY)
 
 
 def import_figures(story: Story, kind: Kind, path: Path) -> None:
@@ -80,7 +80,7 @@ def import_figures(story: Story, kind: Kind, path: Path) -> None:
         plan = plan_import(session, table)
         result = apply_figures_import(session, plan, actor=ACTOR, origin=path.name)
     with story.terminal() as console:
-        _out(console, cli("rows_read", path.name, result.rows_read))
+        out(console, cli("rows_read", path.name, result.rows_read))
         summary = cli(
             "import_summary",
             result.rows_read,
@@ -89,8 +89,8 @@ def import_figures(story: Story, kind: Kind, path: Path) -> None:
             result.unchanged,
             result.skipped,
         )
-        _out(console, summary)
-        _print_figure_totals(console, plan, currency)
+        out(console, summary)
+        print_figure_totals(console, plan, currency)
 
 
 def _files(story: Story) -> DemoFiles:

@@ -132,7 +132,8 @@ def render(name: str, *, plain: bool = False, **context: Any) -> str:
 def say(name: str, macro: str, *args: Any, plain: bool = False, **kwargs: Any) -> str:
     """Render one macro of a template file: `say("inventory.j2", "saved", initiative=i)`."""
     module = environment(plain=plain).get_template(name).module
-    return str(getattr(module, macro)(*args, **kwargs)).strip()
+    # Keep a macro's own leading indentation; drop surrounding blank lines and trailing space.
+    return str(getattr(module, macro)(*args, **kwargs)).strip("\n").rstrip()
 
 
 @cache

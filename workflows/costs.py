@@ -215,7 +215,7 @@ def _store(
     elif quarterly:
         q = quarterly[0]
         reported, reported_sources, prorated = (
-            _third(q.amount_micros, q.period_start, month),
+            third(q.amount_micros, q.period_start, month),
             {q.source},
             True,
         )
@@ -242,7 +242,7 @@ def _store(
     upsert(session, MonthlyCost, row, keys=("initiative_id", "category", "month"))
 
 
-def _third(total: int, quarter_start: date, month: date) -> int:
+def third(total: int, quarter_start: date, month: date) -> int:
     """A month's third of a quarter figure; the first month takes the remainder, so the
     three months add up to the quarter exactly."""
     share, remainder = divmod(total, 3)

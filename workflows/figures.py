@@ -13,11 +13,11 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from storage.models import Initiative, MonthlyCost, OutcomeRecord
-from workflows.costs import add_months, months_of
+from workflows.costs import add_months, months_of, third
 from workflows.money import MICROS
 
 GROUPS = (
@@ -58,6 +58,10 @@ class Spend:
     sources: set[str] = field(default_factory=set)  # billing, report, manual, import
     billed_micros: int = 0
     reported_micros: int = 0
+    # Where billing and a reported figure cover the same category and month: both sums
+    # (what the review shows as the difference between what was reported and billed).
+    overlap_billed_micros: int = 0
+    overlap_reported_micros: int = 0
 
     @property
     def total(self) -> Decimal:
@@ -77,6 +81,8 @@ class Spend:
         sources: str,
         billed: int | None,
         reported: int | None,
+        overlap_billed: int = 0,
+        overlap_reported: int = 0,
     ) -> None:
         self.total_micros += amount
         self.by_category[category] = self.by_category.get(category, 0) + amount
@@ -85,6 +91,8 @@ class Spend:
         self.sources.update(s for s in sources.split(",") if s)
         self.billed_micros += billed or 0
         self.reported_micros += reported or 0
+        self.overlap_billed_micros += overlap_billed
+        self.overlap_reported_micros += overlap_reported
 
 
 def _month_range(first: date, last: date) -> list[date]:
@@ -105,6 +113,11 @@ def _filtered(query, scope: Scope):  # type: ignore[no-untyped-def]
     if scope.category is not None:
         query = query.where(MonthlyCost.category == scope.category)
     return query
+
+
+_both = and_(
+    col(MonthlyCost.billed_micros).is_not(None), col(MonthlyCost.reported_micros).is_not(None)
+)
 
 
 def spend_by(
@@ -130,6 +143,8 @@ def spend_by(
             func.sum(MonthlyCost.amount_micros),
             func.sum(MonthlyCost.billed_micros),
             func.sum(MonthlyCost.reported_micros),
+            func.sum(case((_both, MonthlyCost.billed_micros), else_=0)),
+            func.sum(case((_both, MonthlyCost.reported_micros), else_=0)),
         )
         .join(Initiative, Initiative.id == MonthlyCost.initiative_id)
         .where(MonthlyCost.month >= first, MonthlyCost.month <= last)
@@ -142,9 +157,19 @@ def spend_by(
         )
     )
     result: dict[object, Spend] = defaultdict(Spend)
-    for key, category, month, basis, sources, amount, billed, reported in session.exec(
-        _filtered(query, scope)
-    ):
+    rows = session.exec(_filtered(query, scope))
+    for (
+        key,
+        category,
+        month,
+        basis,
+        sources,
+        amount,
+        billed,
+        reported,
+        o_billed,
+        o_reported,
+    ) in rows:
         result[key].add(
             category=category,
             month=month,
@@ -153,6 +178,8 @@ def spend_by(
             sources=sources,
             billed=billed and int(billed),
             reported=reported and int(reported),
+            overlap_billed=int(o_billed or 0),
+            overlap_reported=int(o_reported or 0),
         )
     return dict(result)
 
@@ -170,6 +197,8 @@ def spend(session: Session, *, scope: Scope, first: date, last: date) -> Spend:
         total.sources |= part.sources
         total.billed_micros += part.billed_micros
         total.reported_micros += part.reported_micros
+        total.overlap_billed_micros += part.overlap_billed_micros
+        total.overlap_reported_micros += part.overlap_reported_micros
     return total
 
 
@@ -201,7 +230,7 @@ def outcomes(
             OutcomeRecord.period_start <= last,
         )
     )
-    per_month: dict[tuple[int, date], tuple[int, Decimal, Decimal]] = {}
+    per_month: dict[tuple[int, date], tuple[int, Decimal, int]] = {}
     for record, unit_value in session.exec(query):
         for month in months_of(record.period_kind, record.period_start):
             if month not in months:
@@ -209,18 +238,19 @@ def outcomes(
             key = (record.initiative_id, month)
             if record.period_kind == "quarter" and key in per_month and per_month[key][0] == 1:
                 continue  # the month's own report wins over a share of the quarter's
-            share = Decimal(1) if record.period_kind == "month" else Decimal(1) / 3
-            count = Decimal(record.outcomes) * share
-            if record.value_micros is not None:
-                value = Decimal(record.value_micros) * share
-            else:
-                value = count * Decimal(unit_value or 0)
-            per_month[key] = (1 if record.period_kind == "month" else 3, count, value)
+            quarterly = record.period_kind == "quarter"
+            count = Decimal(record.outcomes) / 3 if quarterly else Decimal(record.outcomes)
+            whole = record.value_micros
+            if whole is None:
+                whole = record.outcomes * (unit_value or 0)
+            # Thirds of the value are whole micro-units that add back up to the quarter's.
+            value = third(whole, record.period_start, month) if quarterly else whole
+            per_month[key] = (3 if quarterly else 1, count, value)
     result: dict[int, Outcomes] = {i: Outcomes() for i in initiative_ids}
     for (initiative_id, _month), (divisor, count, value) in per_month.items():
         total = result[initiative_id]
         total.count += count
-        total.value_micros += int(value.to_integral_value(ROUND_HALF_EVEN))
+        total.value_micros += value
         total.months_reported += 1
         total.prorated = total.prorated or divisor == 3
     for total in result.values():
@@ -292,9 +322,8 @@ class InitiativeFigures:
     @property
     def gap_micros(self) -> int | None:
         """What the owner reported minus what was billed, where both exist."""
-        if not self.spend.billed_micros or not self.spend.reported_micros:
-            return None
-        return self.spend.reported_micros - self.spend.billed_micros
+        gap = self.spend.overlap_reported_micros - self.spend.overlap_billed_micros
+        return gap or None
 
 
 def bounds(period: Any) -> tuple[date, date]:

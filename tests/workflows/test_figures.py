@@ -9,10 +9,11 @@ import pytest
 from sqlmodel import select
 
 from storage.db import Database
-from storage.models import AuditEntry, MonthlyCost
+from storage.models import AuditEntry, Initiative, MonthlyCost
 from workflows import figures, inventory
 from workflows.costs import BillingLine, Figure, record_billing, record_outcomes, record_reported
 from workflows.figures import Scope
+from workflows.periods import FiscalCalendar
 
 JUL, AUG, SEP = date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1)
 
@@ -175,3 +176,47 @@ def test_projected_annual_cost_matches_the_seed_example() -> None:
     assert figures.projected_annual_cost(Decimal("0.002"), per_day=Decimal(200_000)) == Decimal(
         146_000
     )
+
+
+def test_the_reported_vs_billed_gap_counts_only_where_both_cover_the_same_cell(
+    db: Database,
+) -> None:
+    iid = _initiative(db, "Gap")
+    with db.write() as s:
+        record_billing(s, [_billing("g1", iid, JUL, "100")], actor="import")
+        record_reported(
+            s, [Figure(iid, "oversight", "month", JUL, Decimal("50"))], source="report", actor="o"
+        )
+    with db.read() as s:
+        quarter = FiscalCalendar(1).quarter(2026, 3)
+        initiative = s.get(Initiative, iid)
+        assert figures.summarize(s, initiative=initiative, period=quarter).gap_micros is None
+    with db.write() as s:  # now a reported inference figure overlaps the billed one
+        record_reported(
+            s, [Figure(iid, "inference", "month", JUL, Decimal("90"))], source="report", actor="o"
+        )
+    with db.read() as s:
+        initiative = s.get(Initiative, iid)
+        assert figures.summarize(s, initiative=initiative, period=quarter).gap_micros == -10_000_000
+
+
+def test_thirds_of_a_quarter_value_add_back_up(db: Database) -> None:
+    iid = _initiative(db, "Thirds", value_per_outcome="1")
+    with db.write() as s:
+        record_outcomes(
+            s,
+            initiative_id=iid,
+            kind="quarter",
+            start=JUL,
+            outcomes=10,
+            value=None,
+            source="report",
+            actor="o",
+        )
+    with db.read() as s:
+        whole = figures.outcomes(s, initiative_ids=[iid], first=JUL, last=SEP)[iid]
+        parts = [
+            figures.outcomes(s, initiative_ids=[iid], first=m, last=m)[iid] for m in (JUL, AUG, SEP)
+        ]
+    assert whole.value_micros == 10_000_000 and whole.count == 10
+    assert sum(p.value_micros for p in parts) == 10_000_000
