@@ -208,6 +208,10 @@ def _element_value(element: dict[str, Any]) -> Any:
         return element.get("selected_user")
     if kind == "multi_users_select":
         return list(element.get("selected_users") or [])
+    if kind == "conversations_select":
+        return element.get("selected_conversation")
+    if kind == "channels_select":
+        return element.get("selected_channel")
     if kind == "datepicker":
         return element.get("selected_date")
     if kind == "checkboxes":
