@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from storage.db import Database
 from storage.models import Person, utcnow
+from storage.upsert import upsert
 
 log = logging.getLogger(__name__)
 _ID = re.compile(r"^<?@?([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>?$")
@@ -98,15 +99,11 @@ class Directory:
             "deactivated": bool(user.get("deleted")),
             "updated_at": utcnow(),
         }
+        # An upsert: two processes looking up the same person at once must not collide,
+        # and what only aigov knows (away_until) is left as it is.
         with self.db.write() as session:
-            person = session.get(Person, user["id"])
-            if person is None:
-                person = Person(user_id=user["id"], **fields)
-                session.add(person)
-            else:
-                for key, value in fields.items():
-                    setattr(person, key, value)
-        return person
+            upsert(session, Person, {"user_id": user["id"], **fields}, keys=("user_id",))
+        return Person(user_id=user["id"], **fields)
 
     def refresh(self, user_ids: Iterable[str]) -> None:
         """Look these people up again (before a cycle: who has left, which time zone)."""
