@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from sqlalchemy.exc import IntegrityError
 
-from bot.listeners import admin, commands, figures, home, inventory, review
+from bot.listeners import admin, alerts, commands, figures, home, inventory, review
 from bot.runtime import Runtime
 from storage.models import SlackEvent
 
@@ -29,7 +29,7 @@ def build_app(rt: Runtime, *, token_verification: bool = True) -> App:
         listener_executor=rt.listener_executor,
     )
     app.middleware(_dedupe_events(rt))
-    for module in (commands, inventory, figures, review, admin, home):
+    for module in (commands, inventory, figures, review, alerts, admin, home):
         module.register(app, rt)
 
     @app.error

@@ -17,6 +17,7 @@ from bot.cli_io import (
     _print_bad_rows,
     _progress,
     _say,
+    check_budgets,
     cli_actor,
     open_database,
     out,
@@ -74,6 +75,7 @@ def run_figures_import(kind: Kind, file: Path, *, dry_run: bool, skip_bad: bool)
             result = apply_figures_import(
                 session, plan, actor=actor, skip_bad=skip_bad, origin=file.name
             )
+            checked = check_budgets(session)
     except AigovError as exc:
         out(console, say("errors.j2", exc.code, plain=True, **exc.params))
         out(console, _say("nothing_imported"))
@@ -93,6 +95,7 @@ def run_figures_import(kind: Kind, file: Path, *, dry_run: bool, skip_bad: bool)
     )
     out(console, summary)
     print_figure_totals(console, plan, currency)
+    out(console, say("alerts.j2", "checked", len(checked.new), len(checked.resolved), plain=True))
 
 
 def _figure_text(plan: FiguresPlan, row: FigureRow, currency: str) -> str:

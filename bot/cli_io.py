@@ -34,7 +34,7 @@ from bot.config import Settings
 from bot.people import Directory
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import Person
+from storage.models import Person, utcnow
 from templates import environment, say
 from workflows.errors import AigovError, Problem
 from workflows.exports import export_costs, export_inventory
@@ -407,3 +407,13 @@ def export_costs_command(fmt: str, output: Path | None) -> None:
     finally:
         db.dispose()
     out(_console(stderr=True), _say("exported_costs", count, str(output)))
+
+
+def check_budgets(session: Any, settings: Settings | None = None) -> Any:
+    """New cost data arrived: check budgets in the same transaction (alerts are queued
+    in the outbox; a running `aigov serve` sends them)."""
+    from workflows import alerts
+    from workflows.periods import today_in
+
+    now = utcnow()
+    return alerts.check(session, today=today_in((settings or Settings()).timezone, now), now=now)

@@ -2,13 +2,14 @@
 
 No Slack is needed: a LocalWorkspace runs the real app over signed HTTP, every person's
 action goes through `ws.slack` exactly as Slack would send it, and what they see is
-read back from `ws.emulator` and printed as a conversation. The clock is fixed (Nov 16,
-2026), so every run tells the same story.
+read back from `ws.emulator` and printed as a conversation. The clock starts at a fixed
+moment (Monday Nov 16, 2026) and only scenes move it, so every run tells the same story.
 
 The story is a list of scenes (`SCENES`), small functions taking a `Story`
 (bot/demo_story.py): the inventory (bot/demo_scenes.py), then a year of costs and
-outcomes (bot/demo_figures.py, from the files bot/demo_data.py writes). Add a scene to
-tell more.
+outcomes (bot/demo_figures.py, from the files bot/demo_data.py writes), then the Q3
+review from the prompts to the portfolio report (bot/demo_review.py), with the clock
+moving on two weeks. Add a scene to tell more.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from typing import TextIO
 from rich.console import Console
 from rich.table import Table
 
-from bot import demo_figures, demo_scenes
+from bot import demo_figures, demo_review, demo_scenes
 from bot.demo_data import NOW, write_files
-from bot.demo_story import MEMBERS, Story, vocabulary, words
+from bot.demo_story import MEMBERS, Clock, Story, vocabulary, words
 from bot.local import LocalWorkspace
 from workflows import inventory
 from workflows import settings as settings_flow
@@ -42,6 +43,7 @@ SCENES: list[Callable[[Story], None]] = [
     demo_scenes.owner_edits,
     demo_scenes.owner_home,
     *demo_figures.SCENES,
+    *demo_review.SCENES,
 ]
 
 
@@ -52,6 +54,7 @@ def summary(story: Story) -> None:
     story.out.print(words("registered", len(rows)))
     story.output([words("initiative_line", r.name, r.department, r.stage) for r in rows])
     demo_figures.figures_summary(story)
+    demo_review.review_summary(story)
     calls = Counter(call.method for call in story.ws.emulator.calls)
     table = Table(*vocabulary().CALLS_COLUMNS, box=None, title=None)
     for method, count in sorted(calls.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -78,16 +81,19 @@ def run_demo(*, keep: str | None = None, out: TextIO | None = None) -> None:
         file=out or sys.stdout, markup=False, highlight=False, soft_wrap=True, emoji=True
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrating a fresh file is no news
+    logging.getLogger("aigov.cycles").setLevel(logging.WARNING)  # the story tells what it did
     with tempfile.TemporaryDirectory(prefix="aigov-demo-") as tmp:
         url, folder = (f"sqlite:///{tmp}/aigov-demo.db", Path(tmp)) if keep is None else _kept(keep)
         files = write_files(folder)
-        with LocalWorkspace(database_url=url, members=MEMBERS, now=lambda: NOW) as ws:
+        clock = Clock(NOW)
+        with LocalWorkspace(database_url=url, members=MEMBERS, now=clock) as ws:
             with ws.db.read() as session:
                 quarter = settings_flow.calendar(session).quarter_of(ws.rt.today())
-            console.print(words("intro", NOW.strftime("%Y-%m-%d %H:%M UTC"), quarter.describe()))
-            story = Story(ws, console, files=files)
+            console.print(words("intro", NOW.strftime("%a %Y-%m-%d %H:%M UTC"), quarter.describe()))
+            story = Story(ws, console, files=files, clock=clock)
             for scene in SCENES:
                 scene(story)
             summary(story)
+            demo_review.save_report(story, folder)
         if keep is not None:
             console.print(words("kept", url, folder))

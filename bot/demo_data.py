@@ -10,7 +10,8 @@
 - `outcomes.csv`: tickets resolved, invoices processed, campaign assets, per month.
 
 Everything is generated from fixed numbers and a seeded random source, so every run
-writes the same files. `OCTOBER_BY_SLACK` is what the support owner records in Slack.
+writes the same files. `OCTOBER_BY_SLACK` is what the support owner records in Slack;
+`REVIEW_*` is what owners type into the Q3 2026 review's report modal.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ TAG_KEY = "aigov-initiative"
 SUPPORT = "Customer Support Assistant"
 INVOICES = "Invoice Extraction"
 CAMPAIGNS = "Campaign Copy Writer"
+CALLS = "Sales Call Summaries"
+CHATBOT = "Customer Service Chatbot"
 DOC_SERVICE = "Azure AI Document Intelligence"
 BILLING_FILE, COSTS_FILE, OUTCOMES_FILE = "billing-2026.csv", "owner-costs.csv", "outcomes.csv"
 
@@ -55,6 +58,31 @@ OCTOBER_BY_SLACK = {
     "note": "QA review down to 1.5 people; help-centre index rebuilt",
 }
 OCTOBER = date(2026, 10, 1)
+
+# The Q3 2026 review: each modal opens with the quarter's billed costs filled in; owners
+# add what billing does not show. sam and fin report the outcomes already in
+# outcomes.csv (a month's own figure counts before a third of the quarter's); fin adds
+# the accounts-payable clerk who checks exceptions, and sara, who has no billing feed,
+# enters her whole quarter.
+Q3 = slice(7, 10)  # Jul, Aug, Sep 2026 in the monthly lists above
+REVIEW_SUPPORT = {
+    "outcomes": f"{sum(TICKETS[Q3]):,}",
+    "owner_recommendation": "continue",
+    "note": "Oversight and data costs are in the spreadsheet; QA keeps shrinking.",
+}
+REVIEW_INVOICES = {
+    "cost_oversight": "6,000",
+    "outcomes": f"{sum(INVOICES_DONE[Q3]):,}",
+    "owner_recommendation": "scale",
+    "note": "First quarter we count the AP clerk who checks the exceptions (1 invoice in 12).",
+}
+REVIEW_CALLS = {
+    "cost_inference": "2,400",
+    "cost_oversight": "900",
+    "outcomes": "1,150",
+    "owner_recommendation": "fix",
+    "note": "Reps still rewrite most summaries by hand.",
+}
 
 # fmt: off
 FOCUS_COLUMNS = (

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import func
 from sqlmodel import select
 
 from bot.cli_costs import print_figure_totals
@@ -156,15 +155,23 @@ def figures_summary(story: Story) -> None:
     """What the database now holds, and the year's spend per initiative."""
     with story.ws.db.read() as session:
         sources = Counter(session.exec(select(CostRecord.source)))
-        outcomes = session.exec(select(func.count()).select_from(OutcomeRecord)).one()
+        outcomes = Counter(session.exec(select(OutcomeRecord.period_kind)))
         names = dict(session.exec(select(Initiative.id, Initiative.name)).all())
         currency = str(settings_flow.get(session, "currency"))
         calendar = settings_flow.calendar(session)
         year = calendar.year(calendar.fiscal_year(story.ws.rt.today()))
         first, last = bounds(year)
         spend = spend_by(session, scope=Scope(), first=first, last=last, group="initiative")
-    story.out.print(words("cost_records", sources["billing"], sources["import"], sources["manual"]))
-    story.out.print(words("outcome_records", outcomes))
+    story.out.print(
+        words(
+            "cost_records",
+            sources["billing"],
+            sources["import"],
+            sources["manual"],
+            sources["report"],
+        )
+    )
+    story.out.print(words("outcome_records", outcomes["month"], outcomes["quarter"]))
     story.out.print(words("spend_heading", year.describe()))
     ranked = sorted(spend.items(), key=lambda item: -item[1].total_micros)
     for initiative_id, part in ranked:

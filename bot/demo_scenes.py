@@ -11,6 +11,7 @@ from templates import say
 from workflows import settings as settings_flow
 
 GOVERNANCE = "C0GOVERN"
+LEADERSHIP = "C0LEADERS"
 
 SUPPORT_ASSISTANT = {
     "name": "Customer Support Assistant",
@@ -42,6 +43,7 @@ INVOICE_EXTRACTION = {
     "outcome_unit": "invoice processed",
     "value_per_outcome": "3.20",
     "baseline_cost_per_outcome": "4.10",
+    "min_monthly_outcomes": "8,000",
 }
 CAMPAIGN_COPY = {
     "name": "Campaign Copy Writer",
@@ -81,12 +83,11 @@ SERVICE_CHATBOT = {
 def setup(story: Story) -> None:
     story.scene("setup")
     story.note(words("setup_note"))
-    story.runs(ADA, f"aigov settings set governance_channel {GOVERNANCE}")
-    with story.ws.db.write() as session:
-        settings_flow.put(
-            session, key="governance_channel", text=GOVERNANCE, actor=ADA.user_id, source="cli"
-        )
-    story.output([say("serve.j2", "setting_saved", "governance_channel", GOVERNANCE, plain=True)])
+    for key, channel in (("governance_channel", GOVERNANCE), ("leadership_channel", LEADERSHIP)):
+        story.runs(ADA, f"aigov settings set {key} {channel}")
+        with story.ws.db.write() as session:
+            settings_flow.put(session, key=key, text=channel, actor=ADA.user_id, source="cli")
+        story.output([say("serve.j2", "setting_saved", key, channel, plain=True)])
 
 
 def register(story: Story, who: Person, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,23 +7,30 @@ from __future__ import annotations
 
 import copy
 import io
+import json
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
+from sqlmodel import col, select
 
 from bot.demo_data import DemoFiles
 from bot.emulator.elements import block_id_of
-from bot.emulator.text import inputs, view_to_text
+from bot.emulator.text import buttons, inputs, view_to_text
 from bot.local import DEFAULT_MEMBERS, LocalWorkspace, Member
-from bot.screen import Screen, Shown, settle, with_errors
+from bot.screen import Pressable, Screen, Shown, settle, with_errors
+from bot.screen import words as screen_words
+from storage.models import OutboxMessage
 from templates import environment, say
 
 T = "demo.j2"
 QUIET = 0.05  # each step waits for the calls it expects, then this long for stragglers
 MANY_OPTIONS = 5  # a modal's select with more options shows the first few
+OUTBOX_WAIT = 5.0  # at most this long for the outbox to send what is due
 
 
 def words(macro: str, *args: Any, **kwargs: Any) -> str:
@@ -57,12 +64,31 @@ MO = Person("U0MEMBER", "mo", "member")
 MEMBERS = (*DEFAULT_MEMBERS, Member(SARA.user_id, SARA.name, "sara@example.com", "America/Denver"))
 
 
+class Clock:
+    """The demo's clock: the bot reads it (`now=`), scenes move it forward."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 class Story:
     """Plays people's actions through `ws.slack` and prints what they then see."""
 
-    def __init__(self, ws: LocalWorkspace, out: Console, *, files: DemoFiles | None = None) -> None:
+    def __init__(
+        self,
+        ws: LocalWorkspace,
+        out: Console,
+        *,
+        files: DemoFiles | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.ws, self.out, self.files = ws, out, files
+        self.clock = clock
         self.screen = Screen(ws, shared_channels=True)
+        self.dm_edits = True  # False: a DM edited in place is not shown again
         self._modals_shown: set[str] = set()  # callback ids shown in full once
 
     # ---- narration ----------------------------------------------------------------
@@ -88,6 +114,42 @@ class Story:
         buffer = io.StringIO()
         yield Console(file=buffer, width=100, highlight=False, soft_wrap=True, markup=False)
         self.output(buffer.getvalue().rstrip("\n").split("\n"))
+
+    # ---- time ---------------------------------------------------------------------
+
+    def later(self, moment: datetime, text: str) -> None:
+        """Move the clock to `moment` and say so; messages now due go out."""
+        if self.clock is None:
+            raise RuntimeError("this story's clock is fixed")
+        self.clock.now = moment
+        self.out.print(words("clock", moment, text), style="bold")
+        self.ws.rt.wake_outbox()
+        self.delivered()
+
+    def delivered(self, *, quiet: float = QUIET) -> None:
+        """Wait until the outbox has sent every message due by now, then for stragglers."""
+        deadline = time.monotonic() + OUTBOX_WAIT
+        now = self.ws.rt.now()
+        while time.monotonic() < deadline:
+            with self.ws.db.read() as session:
+                due = session.exec(
+                    select(OutboxMessage.id).where(
+                        col(OutboxMessage.status).in_(("pending", "sending")),
+                        OutboxMessage.available_at <= now,
+                    )
+                ).first()
+            if due is None:
+                break
+            time.sleep(0.02)  # the row changes after the Slack call: poll the database
+        settle(self.ws.emulator, since=len(self.ws.emulator.calls), quiet=quiet)
+
+    def sees(self, who: Person, *, show: bool = True) -> None:
+        """What is new on this person's screen (`show=False`: they glance, it is not
+        printed)."""
+        self.delivered()
+        for item in self.screen.look(who.user_id):
+            if show:
+                self._print(item)
 
     # ---- actions ------------------------------------------------------------------
 
@@ -120,14 +182,25 @@ class Story:
             self._print(Shown("modal", "", self.compact(self._top(who), only_errors=True)))
         return body
 
-    def presses(self, who: Person, label: str, *, expect: Mapping[str, int] | None = None) -> None:
-        """Click the newest button with this label that the person was shown."""
+    def presses(
+        self,
+        who: Person,
+        label: str,
+        *,
+        on: str | None = None,
+        expect: Mapping[str, int] | None = None,
+    ) -> None:
+        """Click the newest button with this label that the person can see (`on`: the
+        one beside, or on the message about, this text). A channel's posts are on every
+        member's screen."""
         button = next(
             p
             for p in reversed(self.screen.pressables)
-            if p.viewer == who.user_id and p.item["label"] == label
+            if self._can_see(who, p)
+            and p.item["label"] == label
+            and (on is None or on in (self._context(p) or ""))
         )
-        self.out.print(words("presses", who.label, label))
+        self.out.print(words("presses", who.label, label) + (words("on", on) if on else ""))
         if button.where in ("view", "home"):
             source = {"view": self.ws.emulator.view(button.view_id or "")}
         elif button.where == "ephemeral":
@@ -142,6 +215,35 @@ class Story:
             lambda: self.ws.slack.click(who.user_id, action_id, value=value, **source),  # type: ignore[arg-type]
             expect,
         )
+
+    def _can_see(self, who: Person, p: Pressable) -> bool:
+        if p.viewer == who.user_id:
+            return True
+        channel = self.ws.emulator.ws.channels.get(p.channel or "", {})
+        return (
+            p.where == "message"
+            and not channel.get("is_im")
+            and who.user_id in channel.get("members", [])
+        )
+
+    def _context(self, p: Pressable) -> str | None:
+        """The text a button sits beside (its section's, else its message's header), or
+        None when the message no longer has it (a decided card loses its buttons)."""
+        if p.where != "message":
+            return ""
+        found = self.ws.emulator.messages(p.channel or "")
+        message = next((m for m in found if m["ts"] == p.ts), None)
+        if message is None or not any(
+            b["action_id"] == p.item["action_id"] and b["value"] == p.item["value"]
+            for b in buttons(message)
+        ):
+            return None
+        blocks = message.get("blocks") or []
+        for n, block in enumerate(blocks):
+            if block_id_of(block, n) == p.item["block_id"] and block.get("text"):
+                return json.dumps(block["text"], ensure_ascii=False)
+        header = next((b for b in blocks if b.get("type") == "header"), None)
+        return json.dumps(header or message.get("text") or "", ensure_ascii=False)
 
     def opens_home(self, who: Person) -> None:
         self.out.print(words("opens_home", who.label))
@@ -160,6 +262,7 @@ class Story:
         since = len(self.ws.emulator.calls)
         reply = send()
         settle(self.ws.emulator, since=since, expect=expect, quiet=QUIET)
+        self.delivered()
         for item in self.screen.look(who.user_id, home=home):
             self._print(item)
         return reply
@@ -167,6 +270,8 @@ class Story:
     # ---- what people see ------------------------------------------------------------
 
     def _print(self, item: Shown) -> None:
+        if not self.dm_edits and item.kind == "message" and item.title in self._edited_dm_titles:
+            return
         if item.kind == "modal" and item.view is not None:
             kind = str(item.view.get("callback_id") or item.view.get("title"))
             full = item.event == "opened" and kind not in self._modals_shown
@@ -177,6 +282,11 @@ class Story:
             self.out.print(f"{item.title}{':' if item.body else ''}", style="bold")
         if item.body:
             self.out.print("\n".join("    " + line for line in item.body.split("\n")))
+
+    @property
+    def _edited_dm_titles(self) -> set[str]:
+        names = [str(u.get("name", "")) for u in self.ws.emulator.ws.users.values()]
+        return {screen_words("dm_title", n, thread, True) for n in names for thread in (False, True)}
 
     def compact(self, view: dict[str, Any], *, only_errors: bool = False) -> str:
         """A modal shortened for the transcript: its text, the fields to fix, the boxes to

@@ -17,6 +17,10 @@ class Action(StrEnum):
     REVIEW_DELEGATE = "review.delegate"
     # one per decision: review.decide.continue, .scale, .fix, .kill
     REVIEW_DECIDE = "review.decide"
+    ALERT_ACK = "alert.ack"
+    ALERT_SNOOZE = "alert.snooze"
+    ALERT_RAISE = "alert.raise"
+    ALERT_REVIEW = "alert.review"
 
 
 class Callback(StrEnum):
@@ -29,6 +33,7 @@ class Callback(StrEnum):
     REVIEW_AWAY = "review.away"
     REVIEW_SNOOZE = "review.snooze"
     ADMIN_SETTINGS = "admin.settings"
+    ALERT_RAISE = "alert.raise_budget"
 
 
 class Block(StrEnum):

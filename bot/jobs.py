@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.alerting import check_now
 from bot.cycles import tick
 from bot.runtime import Runtime
 
@@ -9,3 +10,8 @@ from bot.runtime import Runtime
 def review_tick(rt: Runtime) -> None:
     """Open due cycles, send reminders, escalate at deadlines."""
     tick(rt)
+
+
+def alerts_check(rt: Runtime) -> None:
+    """The daily budget check (it also runs whenever cost data arrives)."""
+    check_now(rt)

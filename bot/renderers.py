@@ -11,11 +11,12 @@ from bot import blocks as bk
 from bot import charts
 from bot.ids import Action
 from bot.outbox import Rendered, Renderer
+from bot.views import alerts as alert_views
 from bot.views import report as report_views
 from bot.views import review as views
-from storage.models import Initiative, ReviewCycle, ReviewRequest
+from storage.models import Alert, Initiative, ReviewCycle, ReviewRequest
 from templates import say
-from workflows import chasing, figures, report, review, rules
+from workflows import alerts, chasing, figures, report, review, rules
 from workflows import settings as ws
 
 T = "review.j2"
@@ -144,6 +145,21 @@ def report_file(session: Session, params: dict[str, Any]) -> Rendered:
     )
 
 
+def alert_notice(session: Session, params: dict[str, Any]) -> Rendered:
+    """Budget alerts, grouped: the owner's DM, or the governance post with buttons."""
+    rows = []
+    for alert_id in params["alert_ids"]:
+        alert = session.get(Alert, alert_id)
+        if alert is None:
+            continue
+        initiative = session.get(Initiative, alert.initiative_id) if alert.initiative_id else None
+        rows.append((alert, initiative.name if initiative else alert.department or ""))
+    text, blocks = alert_views.notice(
+        rows, currency=ws.get(session, "currency"), buttons=params.get("buttons", False)
+    )
+    return Rendered(text=text, blocks=blocks)
+
+
 def renderers() -> dict[str, Renderer]:
     """Every outbox kind the bot knows how to send."""
     return {
@@ -157,4 +173,5 @@ def renderers() -> dict[str, Renderer]:
         chasing.ESCALATION: escalation,
         review.REPORT: report_summary,
         review.REPORT_FILE: report_file,
+        alerts.NOTICE: alert_notice,
     }

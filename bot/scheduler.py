@@ -21,7 +21,10 @@ from bot.runtime import Runtime
 
 log = logging.getLogger("aigov.scheduler")
 # (job id, function by import path, seconds between runs)
-JOBS = (("review_tick", "bot.jobs:review_tick", 60),)
+JOBS = (
+    ("review_tick", "bot.jobs:review_tick", 60),
+    ("alerts_check", "bot.jobs:alerts_check", 24 * 3600),  # also after every data arrival
+)
 
 
 def start_scheduler(rt: Runtime, *, speed: float = 1.0) -> BackgroundScheduler:

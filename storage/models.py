@@ -49,6 +49,8 @@ class Initiative(SQLModel, table=True):
     baseline_cost_per_outcome_micros: int | None = _money()
     target_cost_per_outcome_micros: int | None = _money()
     min_monthly_outcomes: int | None = None
+    # per-initiative budget alert thresholds ("50,90,100"); None: the workspace's
+    alert_thresholds: str | None = Field(default=None, max_length=60)
     created_by: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -264,7 +266,9 @@ class ReviewCycle(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("quarter"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    quarter: str = Field(max_length=8)  # e.g. 2026Q3 (fiscal)
+    quarter: str = Field(max_length=16)  # 2026Q3 (fiscal); off-cycle: 2026Q4-off
+    # quarterly | off_cycle (opened from a budget alert for one initiative)
+    kind: str = Field(default="quarterly", max_length=10)
     period_start: date
     period_end: date
     status: str = Field(default="open", max_length=10)  # open | closed
@@ -311,3 +315,49 @@ class JobRun(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     last_run_at: datetime
+
+
+ALERT_KINDS = ("threshold", "forecast", "spike", "stale")
+ALERT_STATUSES = ("open", "acknowledged", "snoozed", "resolved")
+
+
+class DepartmentBudget(SQLModel, table=True):
+    """An optional budget for a whole department."""
+
+    __tablename__ = "department_budget"
+
+    department_key: str = Field(primary_key=True, max_length=80)  # casefolded
+    department: str = Field(max_length=80)
+    budget_micros: int = Field(sa_column=Column(BigInteger, nullable=False))
+    budget_period: str = Field(max_length=8)
+    updated_by: str = Field(max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Alert(SQLModel, table=True):
+    """One budget alert: fires once per (scope, period, kind, threshold), whatever the
+    number of checks, restarts or replicas; its state lives here."""
+
+    __table_args__ = (
+        UniqueConstraint("scope_key", "period_key", "kind", "threshold"),
+        Index("ix_alert_status", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope_key: str = Field(max_length=100)  # initiative:12 | department:marketing
+    initiative_id: int | None = Field(
+        default=None, foreign_key="initiative.id", ondelete="CASCADE", index=True
+    )
+    department: str | None = Field(default=None, max_length=80)
+    kind: str = Field(max_length=12)
+    period_key: str = Field(max_length=24)  # 2026-09 | 2026Q3 | FY2026 | since:2026-09-03
+    threshold: int = 0
+    status: str = Field(default="open", max_length=12)
+    # the figures the alert was raised with (money as integer micro-units)
+    facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    acknowledged_by: str | None = Field(default=None, max_length=32)
+    acknowledged_at: datetime | None = None
+    snoozed_until: datetime | None = None
+    resolved_at: datetime | None = None
+    resolved_reason: str | None = Field(default=None, max_length=40)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlmodel import Session, col, delete, select
@@ -129,7 +129,9 @@ class BillingLine:
     origin: str
 
 
-def record_billing(session: Session, lines: Iterable[BillingLine], *, actor: str) -> int:
+def record_billing(
+    session: Session, lines: Iterable[BillingLine], *, actor: str, now: datetime | None = None
+) -> int:
     """Store billing lines not seen before (by row identity); returns how many were new."""
     lines = list(lines)
     if not lines:
@@ -157,6 +159,7 @@ def record_billing(session: Session, lines: Iterable[BillingLine], *, actor: str
                 source_key=key,
                 origin=line.origin,
                 recorded_by=actor,
+                recorded_at=now or utcnow(),
             )
         )
         touched.add((line.initiative_id, line.category, line.month))

@@ -500,9 +500,67 @@ def open_requests_for(
     return list(session.exec(query))
 
 
+def open_off_cycle(
+    session: Session, *, initiative_id: int, viewer: Viewer, quarter: Quarter, now: datetime
+) -> ReviewRequest:
+    """An off-cycle review of one initiative (from a budget alert): the owner is asked
+    for the quarter's figures so far, and leaders decide as in any review."""
+    if not (viewer.is_leader or viewer.is_admin):
+        raise Forbidden(action="decide")
+    code = f"{quarter.code}-off"
+    values = {
+        "quarter": code,
+        "kind": "off_cycle",
+        "period_start": quarter.first_day,
+        "period_end": quarter.last_day,
+        "status": "open",
+        "opened_by": viewer.user_id,
+        "opened_at": now,
+        "deadline_at": now + timedelta(days=ws.get(session, "response_days")),
+    }
+    insert_ignore(session, ReviewCycle, values, keys=("quarter",))
+    cycle = session.exec(select(ReviewCycle).where(ReviewCycle.quarter == code)).one()
+    if cycle.status == "closed":
+        cycle.status, cycle.closed_at = "open", None  # another off-cycle review this quarter
+    initiative = session.get(Initiative, initiative_id)
+    if initiative is None:
+        raise NotFound(kind="initiative", query=f"#{initiative_id}")
+    request = session.exec(
+        select(ReviewRequest).where(
+            ReviewRequest.cycle_id == cycle.id, ReviewRequest.initiative_id == initiative_id
+        )
+    ).first()
+    if request is None:
+        request = ReviewRequest(
+            cycle_id=cycle.id, initiative_id=initiative_id, assignee_id=initiative.owner_id
+        )
+        session.add(request)
+        session.flush()
+        audit.record(
+            session,
+            actor=viewer.user_id,
+            action="review.off_cycle",
+            entity="review_request",
+            entity_id=request.id,
+            after={"initiative": initiative.name, "quarter": code},
+        )
+        outbox.enqueue(
+            session,
+            key=key(code, "offcycle", request.id),
+            kind=DELEGATED,
+            target=initiative.owner_id,
+            params={"request_id": request.id, "by": viewer.user_id},
+            now=now,
+            available_at=_working_time(session, initiative.owner_id, now),
+        )
+    return request
+
+
 def current_cycle(session: Session) -> ReviewCycle | None:
-    """The open cycle, else the most recent one."""
-    query = select(ReviewCycle).order_by(
-        col(ReviewCycle.status) == "closed", col(ReviewCycle.opened_at).desc()
+    """The open quarterly cycle, else the most recent one."""
+    query = (
+        select(ReviewCycle)
+        .where(ReviewCycle.kind == "quarterly")
+        .order_by(col(ReviewCycle.status) == "closed", col(ReviewCycle.opened_at).desc())
     )
     return session.exec(query).first()

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot import cycles
 from bot.listeners import admin
+from bot.listeners import alerts as alert_listeners
 from bot.listeners import inventory as inv
 from bot.listeners.common import friendly
 from bot.runtime import Runtime
@@ -63,6 +64,10 @@ def dispatch(
         inv.list_(rt, respond, user_id=user_id, text=rest)
     elif word == "review":
         review_command(rt, reply, user_id=user_id, rest=rest)
+    elif word == "alerts":
+        alert_listeners.list_alerts(rt, reply, user_id=user_id)
+    elif word == "budget":
+        alert_listeners.set_budget(rt, reply, user_id=user_id, rest=rest)
     elif word == "admin":
         admin.open_modal(rt, client, trigger_id=command["trigger_id"], user_id=user_id)
     else:

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks as bk
+from bot.alerting import check_now
 from bot.ids import Action, Callback
 from bot.listeners.common import error_text, field_errors, friendly
 from bot.runtime import Runtime
@@ -99,3 +100,5 @@ def on_record_submit(rt: Runtime, ack: Ack, client: WebClient, *, user_id: str, 
     client.chat_postMessage(
         channel=user_id, text=say(T, "recorded", initiative.name, month.label, changed)
     )
+    if changed:
+        check_now(rt)  # new cost data: budgets are checked at once

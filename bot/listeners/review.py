@@ -11,6 +11,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks as bk
+from bot.alerting import check_now
 from bot.ids import Action, Callback
 from bot.listeners.common import error_text, field_errors, friendly
 from bot.runtime import Runtime
@@ -302,6 +303,7 @@ def on_report_submit(rt: Runtime, ack: Ack, *, user_id: str, view: dict) -> None
         return
     ack()
     rt.wake_outbox()
+    check_now(rt)  # the owner's figures are new cost data: budgets are checked at once
 
 
 def open_decide_modal(

@@ -1,0 +1,69 @@
+"""Views of budget alerts: the grouped notice with its buttons, the raise-budget modal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from bot import blocks as bk
+from bot.ids import Action, Callback
+from storage.models import BUDGET_PERIODS, Alert
+from templates import environment, say
+
+T = "alerts.j2"
+MAX_ALERTS = 20  # 2 blocks each within Slack's 50 per message
+
+
+@cache
+def words() -> Any:
+    return environment(plain=True).get_template(T).module
+
+
+def line(alert: Alert, name: str, currency: str) -> str:
+    return say(T, "line", alert, name, currency)
+
+
+def notice(
+    alerts: Sequence[tuple[Alert, str]], *, currency: str, buttons: bool
+) -> tuple[str, list[bk.Block]]:
+    """One message for several alerts; with buttons (governance) each gets its actions."""
+    w = words()
+    head = say(T, "header", len(alerts), plain=True)
+    blocks: list[bk.Block] = [bk.header(head)]
+    for alert, name in list(alerts)[:MAX_ALERTS]:
+        blocks.append(bk.section(line(alert, name, currency)))
+        if not buttons:
+            continue
+        if alert.status in ("open", "snoozed"):
+            value = str(alert.id)
+            elements = [
+                bk.button(w.BUTTONS["ack"], Action.ALERT_ACK, value=value, style="primary"),
+                bk.button(w.BUTTONS["snooze"], Action.ALERT_SNOOZE, value=value),
+            ]
+            if alert.initiative_id is not None and alert.kind in ("threshold", "forecast"):
+                elements.append(bk.button(w.BUTTONS["raise"], Action.ALERT_RAISE, value=value))
+            if alert.initiative_id is not None:
+                elements.append(bk.button(w.BUTTONS["review"], Action.ALERT_REVIEW, value=value))
+            blocks.append(bk.actions(*elements))
+        else:
+            blocks.append(bk.context(say(T, "state", alert)))
+    return head, blocks
+
+
+def raise_modal(*, alert: Alert, amount: str, period: str | None) -> bk.Block:
+    w = words()
+    periods = [(p, w.PERIOD_NAMES[p]) for p in BUDGET_PERIODS]
+    return bk.modal(
+        title=w.TITLES["raise"],
+        callback_id=Callback.ALERT_RAISE,
+        blocks=[
+            bk.text_input("budget_amount", w.LABELS["budget_amount"], initial=amount),
+            bk.select(
+                "budget_period", w.LABELS["budget_period"], periods, initial=period or "quarter"
+            ),
+        ],
+        submit=w.TITLES["save"],
+        close=w.TITLES["close"],
+        metadata={"alert_id": alert.id},
+    )
