@@ -91,7 +91,12 @@ def run_focus_import(
             with db.write() as session:
                 result = apply_focus_import(session, plan, actor=cli_actor(), skip_bad=skip_bad)
                 checked = check_budgets(session)
-                out(console, say("alerts.j2", "checked", len(checked.new), len(checked.resolved), plain=True))
+                out(
+                    console,
+                    say(
+                        "alerts.j2", "checked", len(checked.new), len(checked.resolved), plain=True
+                    ),
+                )
             plan.already = result.already  # what the write found, not the plan
     except OSError as exc:
         out(console, _say("unreadable", path, exc.strerror or str(exc)))

@@ -129,7 +129,7 @@ class Story:
     def delivered(self, *, quiet: float = QUIET) -> None:
         """Wait until the outbox has sent every message due by now, then for stragglers."""
         deadline = time.monotonic() + OUTBOX_WAIT
-        now = self.ws.rt.now()
+        now, waited = self.ws.rt.now(), False
         while time.monotonic() < deadline:
             with self.ws.db.read() as session:
                 due = session.exec(
@@ -140,8 +140,10 @@ class Story:
                 ).first()
             if due is None:
                 break
+            waited = True
             time.sleep(0.02)  # the row changes after the Slack call: poll the database
-        settle(self.ws.emulator, since=len(self.ws.emulator.calls), quiet=quiet)
+        if waited:
+            settle(self.ws.emulator, since=len(self.ws.emulator.calls), quiet=quiet)
 
     def sees(self, who: Person, *, show: bool = True) -> None:
         """What is new on this person's screen (`show=False`: they glance, it is not
@@ -286,7 +288,9 @@ class Story:
     @property
     def _edited_dm_titles(self) -> set[str]:
         names = [str(u.get("name", "")) for u in self.ws.emulator.ws.users.values()]
-        return {screen_words("dm_title", n, thread, True) for n in names for thread in (False, True)}
+        return {
+            screen_words("dm_title", n, thread, True) for n in names for thread in (False, True)
+        }
 
     def compact(self, view: dict[str, Any], *, only_errors: bool = False) -> str:
         """A modal shortened for the transcript: its text, the fields to fix, the boxes to

@@ -17,9 +17,28 @@ from sqlmodel import select
 
 from bot.console import run_console
 from bot.demo import run_demo
-from bot.demo_data import BILLING_FILE, COSTS_FILE, OCTOBER_BY_SLACK, OUTCOMES_FILE
+from bot.demo_data import (
+    BILLING_FILE,
+    CALLS,
+    CHATBOT,
+    COSTS_FILE,
+    INVOICES,
+    OCTOBER_BY_SLACK,
+    OUTCOMES_FILE,
+    REVIEW_CALLS,
+    REVIEW_INVOICES,
+    REVIEW_SUPPORT,
+)
 from storage.db import Database
-from storage.models import CostRecord, Initiative, OutcomeRecord
+from storage.models import (
+    AuditEntry,
+    CostRecord,
+    Initiative,
+    OutboxMessage,
+    OutcomeRecord,
+    ReviewCycle,
+    ReviewRequest,
+)
 from workflows import inventory
 from workflows.figures import Scope, spend_by
 from workflows.money import format_money
@@ -59,7 +78,7 @@ class Expected:
     rows: int  # billing rows in the file
     mapped: int  # ... of which belong to an initiative (tag or the service rule)
     billed: dict[tuple[str, str, str], Decimal]  # (initiative, category, YYYY-MM) -> sum
-    reported: dict[tuple[str, str, str], Decimal]  # owners' file and sam's Slack entry
+    reported: dict[tuple[str, str, str], Decimal]  # owners' file, Slack, the Q3 review
 
     def spend(self, name: str, first: str, last: str) -> Decimal:
         """Billing first, then the reported figure: each (category, month) once."""
@@ -94,6 +113,14 @@ def expected(folder: Path) -> Expected:
         if field.startswith("cost_"):
             amount = Decimal(text.replace(",", ""))
             reported[(SUPPORT, field.removeprefix("cost_"), "2026-10")] = amount
+    # What owners typed into the Q3 review (a third per month; a month's own figure
+    # counts first). The billed amounts the modal was prefilled with lose to billing.
+    for name, typed in ((INVOICES, REVIEW_INVOICES), (CALLS, REVIEW_CALLS)):
+        for field, text in typed.items():
+            if field.startswith("cost_"):
+                third = Decimal(text.replace(",", "")) / 3
+                for month in ("2026-07", "2026-08", "2026-09"):
+                    reported.setdefault((name, field.removeprefix("cost_"), month), third)
     return Expected(rows, mapped, dict(billed), reported)
 
 
@@ -245,13 +272,15 @@ def test_the_database_holds_a_year_counted_once(demo: Demo) -> None:
             )
     finally:
         db.dispose()
-    assert by_source == {"billing": want.mapped, "import": 53, "manual": 3}
+    # The review: sam's prefilled inference; fin's prefilled inference and data plus
+    # oversight; sara's inference and oversight.
+    assert by_source == {"billing": want.mapped, "import": 53, "manual": 3, "report": 6}
     assert Decimal(billed) / 1_000_000 == sum(want.billed.values())
-    assert outcomes == 33  # 32 months from the file and sam's October
+    assert outcomes == 36  # 32 months from the file, sam's October, three Q3 reports
     got = {names[i]: part.total for i, part in fy.items()}
-    for name in (SUPPORT, "Invoice Extraction", "Campaign Copy Writer"):
+    for name in (SUPPORT, "Invoice Extraction", "Campaign Copy Writer", CALLS):
         assert got[name] == want.spend(name, "2026-01", "2026-12"), name
-    assert set(got) == {SUPPORT, "Invoice Extraction", "Campaign Copy Writer"}
+    assert set(got) == {SUPPORT, "Invoice Extraction", "Campaign Copy Writer", CALLS}
     # sam's inference figure overlaps the billing import: the billed amount counts.
     october = want.billed[(SUPPORT, "inference", "2026-10")]
     assert october != Decimal("5100")
@@ -262,6 +291,176 @@ def test_the_database_holds_a_year_counted_once(demo: Demo) -> None:
     for name, total in got.items():
         assert f"{name}: {money(total)}" in summary
     assert f"Total: {money(sum(got.values(), Decimal(0)))}" in summary
+
+
+# ---- the Q3 review ---------------------------------------------------------------
+
+
+def review_rows(demo: Demo) -> tuple[dict[str, ReviewRequest], dict[str, str], list[str]]:
+    """Each initiative's review request, each initiative's stage, the outbox keys sent."""
+    db = Database(f"sqlite:///{demo.db}")
+    try:
+        with db.read() as session:
+            requests = {
+                i.name: r
+                for r, i in session.exec(
+                    select(ReviewRequest, Initiative).join(
+                        Initiative, Initiative.id == ReviewRequest.initiative_id
+                    )
+                )
+            }
+            stages = {i.name: i.stage for i in session.exec(select(Initiative))}
+            sent = [
+                m.dedupe_key
+                for m in session.exec(select(OutboxMessage).where(OutboxMessage.status == "sent"))
+            ]
+    finally:
+        db.dispose()
+    return requests, stages, sent
+
+
+def test_the_review_opens_and_prompts_arrive_in_working_hours(demo: Demo) -> None:
+    scene = between(demo.text, "The Q3 review opens", "Owners report their Q3")
+    assert "⏱ Mon Nov 16, 15:00 UTC" in scene
+    assert "ada (admin) types: /aigov review start" in scene
+    assert "Opened the Q3 2026 review: 5 review requests, prompts to 4 people" in scene
+    # sam (Chicago, 09:00) gets his prompt at once; maya (Los Angeles) two hours later.
+    sam = between(scene, "aigov → sam (DM):", "⏱")
+    assert "*Q3 2026, Jul 1 – Sep 30, 2026* review" in sam and "by *Nov 30*" in sam
+    assert "*Customer Support Assistant* (Production, Support)" in sam
+    assert "] Report figures" in sam and "] Snooze until…" in sam and "] Delegate…" in sam
+    maya = scene[scene.index("⏱ Mon Nov 16, 17:00 UTC") :]
+    assert "aigov → maya (DM):" in maya
+    assert "*Campaign Copy Writer* (Pilot, Marketing)" in maya and CHATBOT in maya
+
+
+def test_reports_put_cards_with_the_rule_in_the_governance_channel(demo: Demo) -> None:
+    scene = between(demo.text, "Owners report their Q3", "Three days later")
+    # sam's modal is prefilled with the quarter's billed inference.
+    assert "sam (Support) presses [Report figures] for Customer Support Assistant" in scene
+    assert "(1) Inference cost (optional) [plain_text_input] = 12830.8" in scene
+    assert f"Outcomes this quarter: {REVIEW_SUPPORT['outcomes']}" in scene
+    support = between(scene, "Review: Customer Support Assistant · Q3 2026", "(the modal closes)")
+    assert "*Recommendation: Continue*" in support and "(rule `default`)" in support
+    assert "Recommendation by the rules: *Continue*" in support  # sam's own DM
+    # fin's pilot earns well over 2 per AI dollar at its minimum viable scale: scale.
+    invoices = between(scene, "aigov in #ai-governance:\n    Review: Invoice Extraction", "(the")
+    assert "*Finance* · Pilot · owner @fin" in invoices
+    assert "• Human oversight: $6,000.00" in invoices
+    assert f"*Outcomes:* {REVIEW_INVOICES['outcomes']} × invoice processed" in invoices
+    assert "*Recommendation: Scale*, because a pilot at or above the scale threshold" in invoices
+    assert "(rule `scale`)" in invoices
+    assert "] Continue   [" in invoices and "] Kill" in invoices
+    # The status in between.
+    status = between(scene, "lee (leader) types: /aigov review status", "\n───")
+    assert "*Reported:* 2 · *Waiting:* 3 · *Decided:* 0" in status
+    assert "• Sales Call Summaries: waiting for @sara" in status
+
+
+def test_a_reminder_in_the_thread_then_a_snooze(demo: Demo) -> None:
+    scene = between(demo.text, "Three days later", "The deadline passes")
+    assert "⏱ Thu Nov 19, 18:00 UTC" in scene and "2 reminders sent" in scene
+    reminder = between(scene, "aigov → sara (DM, in a thread):", "sara (Sales) presses")
+    assert "🔔 Reminder: 1 initiative still needs figures" in reminder and CALLS in reminder
+    # sara's figures are worth under a dollar per AI dollar, a first time: fix.
+    card = between(scene, "Review: Sales Call Summaries · Q3 2026", "(the modal closes)")
+    assert "*Value per AI dollar:* 0.87" in card
+    assert "*Recommendation: Fix*" in card and "(rule `below_once`)" in card
+    assert "maya (Marketing) presses [Snooze until…]" in scene
+    assert "💤 Snoozed: no reminders before Mon Nov 30." in scene
+    assert "⏱ Mon Nov 23, 15:00 UTC" in scene and "0 reminders sent" in scene
+    _, _, sent = review_rows(demo)
+    reminders = sorted(k for k in sent if ":reminder:" in k)
+    assert reminders == ["review:2026Q3:reminder:U0MARKET:1", "review:2026Q3:reminder:U0SALES:1"]
+    db = Database(f"sqlite:///{demo.db}")
+    with db.read() as session:
+        thread = session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.dedupe_key == "review:2026Q3:reminder:U0SALES:1"
+            )
+        ).one()
+    db.dispose()
+    assert thread.thread_key == "review:2026Q3:prompt:U0SALES"
+
+
+def test_the_deadline_escalates_and_flags_no_report(demo: Demo) -> None:
+    scene = between(demo.text, "The deadline passes", "A leader decides")
+    assert "⏱ Mon Nov 30, 15:00 UTC" in scene and "2026Q3 escalated" in scene
+    channel = between(scene, "aigov in #ai-governance:\n    🚨", "aigov → lee (DM):")
+    assert "The Q3 2026 review deadline has passed. *No report* from:" in channel
+    assert "• *Campaign Copy Writer* (Marketing, owner @maya)" in channel
+    assert f"• *{CHATBOT}* (Marketing, owner @maya)" in channel
+    assert "Sales Call Summaries" not in channel
+    lee = scene[scene.index("aigov → lee (DM):") :]
+    assert "Marketing still owes reports" in lee
+    chatbot = between(scene, f"Review: {CHATBOT} · Q3 2026", "aigov in")
+    assert "⚠ *No report* by the deadline." in chatbot
+    assert "*Recommendation: Kill*" in chatbot and "(rule `no_outcomes`)" in chatbot
+    requests, _, _ = review_rows(demo)
+    flagged = {name for name, r in requests.items() if r.no_report}
+    assert flagged == {"Campaign Copy Writer", CHATBOT}
+
+
+def test_a_member_is_refused_and_the_leader_decides(demo: Demo) -> None:
+    scene = between(demo.text, "A leader decides", "\n───")
+    refused = between(scene, "mo (member) presses [Kill]", "lee (leader) presses")
+    assert "Only leaders and admins can decide reviews; nothing was changed." in refused
+    kill = between(scene, f"lee (leader) presses [Kill] for {CHATBOT}", "lee (leader) presses")
+    assert "This retires it" in kill
+    assert "☑ *Decided: Kill* by @lee on Nov 30, 2026: It duplicates" in kill
+    assert f"*{CHATBOT}* for Q3 2026: *Kill* (by @lee)" in kill  # maya's DM
+    assert "The initiative is now retired" in kill
+    scale = between(
+        scene, "lee (leader) presses [Scale] for Invoice Extraction", "lee (leader) presses"
+    )
+    assert "This moves it from pilot to production." in scale
+    assert "*Finance* · Production · owner @fin" in scale  # the card, updated in place
+    assert "☑ *Decided: Scale* by @lee" in scale and "Roll it out" in scale
+    assert "aigov → fin (DM):" in scale and "It is now in production." in scale
+    requests, stages, _ = review_rows(demo)
+    assert stages[CHATBOT] == "retired" and stages[INVOICES] == "production"
+    assert {n: r.decision for n, r in requests.items()} == {
+        CHATBOT: "kill",
+        INVOICES: "scale",
+        SUPPORT: "continue",
+        CALLS: "fix",
+        "Campaign Copy Writer": "continue",
+    }
+    assert {r.decided_by for r in requests.values()} == {"U0LEAD"}
+    db = Database(f"sqlite:///{demo.db}")
+    with db.read() as session:
+        moved = session.exec(
+            select(AuditEntry).where(
+                AuditEntry.action == "initiative.edit", AuditEntry.source == "review"
+            )
+        ).all()
+    db.dispose()
+    assert sorted(m.after["stage"] for m in moved) == ["production", "retired"]
+
+
+def test_the_cycle_closes_with_the_report_in_the_leadership_channel(demo: Demo) -> None:
+    scene = between(demo.text, "The cycle closes", "\n───")
+    summary = between(scene, "aigov in #ai-leadership:", "(thread reply)")
+    assert "AI portfolio report: Q3 2026" in summary
+    assert "Continue: 2 · Scale: 1 · Fix: 1 · Kill: 1" in summary
+    assert scene.count("aigov in #ai-leadership (thread reply):") == 2
+    for name in ("aigov-2026Q3.png", "aigov-report-2026Q3.md"):
+        size = (demo.files / name).stat().st_size
+        assert f"📎 {name} ({size:,} bytes)" in scene
+    assert (demo.files / "aigov-2026Q3.png").read_bytes().startswith(b"\x89PNG")
+    assert "# AI portfolio report: Q3 2026" in scene
+    after = between(scene, "ada (admin) types: /aigov review status", "\n───")
+    assert "review · closed" in after and "*Decided:* 5" in after
+    db = Database(f"sqlite:///{demo.db}")
+    with db.read() as session:
+        cycle = session.exec(select(ReviewCycle)).one()
+    db.dispose()
+    assert cycle.quarter == "2026Q3" and cycle.status == "closed"
+    end = demo.text[demo.text.rindex("Summary") :]
+    assert "Review cycles: Q3 2026: 5 review requests, 3 reported, 2 with no report" in end
+    assert "Decisions: 2 Continue, 1 Scale, 1 Fix, 1 Kill" in end
+    assert "Customer Service Chatbot (Marketing, retired)" in end
+    assert "Invoice Extraction (Finance, production)" in end
 
 
 SCRIPT = """\

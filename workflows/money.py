@@ -73,7 +73,11 @@ def _precision(currency: str) -> int:
 
 
 def format_money(
-    amount: Decimal | int | None, currency: str = "USD", *, micros: bool = False, exact: bool = False
+    amount: Decimal | int | None,
+    currency: str = "USD",
+    *,
+    micros: bool = False,
+    exact: bool = False,
 ) -> str:
     """'$12,340.50' the way people write it.
 

@@ -229,7 +229,8 @@ def _row(
 ) -> ReportRow:
     review: dict[str, object] = {}
     if request is not None:
-        reported = request.submitted_at is not None or request.status in ("submitted", "decided")
+        # Decided is not reported: leaders also decide requests that never got figures.
+        reported = request.submitted_at is not None
         after_deadline = (
             request.submitted_at is not None
             and deadline_at is not None
@@ -276,7 +277,7 @@ def _cycle_info(
         deadline_on=_aware(cycle.deadline_at).astimezone(zone).date(),
         closed_on=_aware(cycle.closed_at).astimezone(zone).date() if cycle.closed_at else None,
         requests=len(requests),
-        reported=sum(1 for r in requests if r.submitted_at or r.status != "pending"),
+        reported=sum(1 for r in requests if r.submitted_at is not None),
         decided=sum(1 for r in requests if r.decision),
     )
 

@@ -66,18 +66,22 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "below_twice",
         "kill",
-        lambda f, t: _below(f.value_per_ai_dollar, t.kill_below)
-        and _below(f.previous_value_per_ai_dollar, t.kill_below),
+        lambda f, t: (
+            _below(f.value_per_ai_dollar, t.kill_below)
+            and _below(f.previous_value_per_ai_dollar, t.kill_below)
+        ),
     ),
     Rule("over_budget", "fix", lambda f, t: f.over_budget),
     Rule("below_once", "fix", lambda f, t: _below(f.value_per_ai_dollar, t.kill_below)),
     Rule(
         "scale",
         "scale",
-        lambda f, t: f.stage == "pilot"
-        and f.value_per_ai_dollar is not None
-        and f.value_per_ai_dollar >= t.scale_at
-        and _meets_scale(f),
+        lambda f, t: (
+            f.stage == "pilot"
+            and f.value_per_ai_dollar is not None
+            and f.value_per_ai_dollar >= t.scale_at
+            and _meets_scale(f)
+        ),
     ),
     Rule("default", "continue", lambda f, t: True),
 )
@@ -102,4 +106,6 @@ def quarter_budget(budget_micros: int | None, period: str | None) -> int | None:
     """A budget expressed per quarter: a month's times three, a year's quarter."""
     if budget_micros is None or period is None:
         return None
-    return {"month": budget_micros * 3, "quarter": budget_micros, "year": budget_micros // 4}[period]
+    return {"month": budget_micros * 3, "quarter": budget_micros, "year": budget_micros // 4}[
+        period
+    ]

@@ -275,9 +275,9 @@ def _billed(session: Any, initiative_id: int, quarter: Any) -> dict[str, str]:
         last=last,
         group="category",
     )
-    return {
-        c: reporting.as_text(s.billed_micros) for c, s in by_category.items() if s.billed_micros
-    }
+    # To the cent: the billed figure counts anyway; the prefill is a starting point.
+    cents = {c: round(s.billed_micros, -4) for c, s in by_category.items() if s.billed_micros}
+    return {c: reporting.as_text(micros) for c, micros in cents.items()}
 
 
 def on_report_submit(rt: Runtime, ack: Ack, *, user_id: str, view: dict) -> None:

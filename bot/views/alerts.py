@@ -12,7 +12,7 @@ from storage.models import BUDGET_PERIODS, Alert
 from templates import environment, say
 
 T = "alerts.j2"
-MAX_ALERTS = 20  # 2 blocks each within Slack's 50 per message
+MAX_ALERTS = 15  # up to 3 blocks each within Slack's 50 per message
 
 
 @cache
@@ -35,6 +35,8 @@ def notice(
         blocks.append(bk.section(line(alert, name, currency)))
         if not buttons:
             continue
+        if alert.status != "open":
+            blocks.append(bk.context(say(T, "state", alert)))
         if alert.status in ("open", "snoozed"):
             value = str(alert.id)
             elements = [
@@ -46,8 +48,6 @@ def notice(
             if alert.initiative_id is not None:
                 elements.append(bk.button(w.BUTTONS["review"], Action.ALERT_REVIEW, value=value))
             blocks.append(bk.actions(*elements))
-        else:
-            blocks.append(bk.context(say(T, "state", alert)))
     return head, blocks
 
 

@@ -38,9 +38,11 @@ def prompt(
 ) -> tuple[str, list[bk.Block]]:
     """The DM that asks for a quarter's figures: one line and button per initiative."""
     intro = say(T, "prompt_intro", assignee, period, cycle, len(rows))
-    blocks = [bk.header(say(T, "prompt_header", cycle.quarter, plain=True)), bk.section(intro)]
+    label = period.split(",")[0]  # "Q3 2026"
+    blocks = [bk.header(say(T, "prompt_header", label, plain=True)), bk.section(intro)]
     blocks += _request_lines(rows)
-    blocks.append(_chase_actions(cycle))
+    if any(r.status == "pending" for r, _ in rows):
+        blocks.append(_chase_actions(cycle))
     return intro, blocks
 
 

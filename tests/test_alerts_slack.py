@@ -1,0 +1,185 @@
+"""Budget alerts through signed HTTP and the emulator: the notice and every button with
+its authorisation, /aigov alerts and /aigov budget."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot.local import LocalWorkspace
+from storage.models import Alert, Initiative, ReviewRequest
+from workflows import inventory
+from workflows import settings as ws_settings
+
+OWNER, LEAD, MEMBER, ADMIN = "U0SUPPORT", "U0LEAD", "U0MEMBER", "U0ADMIN"
+GOVERN = "C0GOVERN"
+NOW = datetime(2026, 9, 21, 15, 0, tzinfo=UTC)  # a Monday in Q3
+
+
+@pytest.fixture
+def ws(database_url: str) -> Iterator[LocalWorkspace]:
+    with LocalWorkspace(database_url=database_url, migrate=False, now=lambda: NOW) as workspace:
+        with workspace.db.write() as s:
+            ws_settings.put(s, key="governance_channel", text=GOVERN, actor=ADMIN)
+            inventory.register(
+                s,
+                raw={
+                    "name": "Support Assistant",
+                    "department": "Support",
+                    "owner": OWNER,
+                    "stage": "pilot",
+                    "budget_amount": "10,000",
+                    "budget_period": "quarter",
+                },
+                actor=ADMIN,
+                resolve_user=lambda u: u,
+            )
+        yield workspace
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    return json.dumps(messages, ensure_ascii=False)
+
+
+def governance(ws: LocalWorkspace) -> list[dict[str, Any]]:
+    return [m for m in ws.emulator.messages(GOVERN) if m.get("bot_id")]
+
+
+def record(ws: LocalWorkspace, month: str, inference: str) -> None:
+    """The owner records a month's cost from the card (new cost data: budgets are checked)."""
+    ws.emulator.clear()
+    ws.slack.command(OWNER, "show support assistant")
+    card = ws.emulator.wait_for(lambda calls: [c for c in calls if c.method == "response_url"])[
+        -1
+    ].args
+    ws.slack.click(
+        OWNER,
+        "figures.record_open",
+        message={"blocks": card["blocks"], "ts": "1", "channel": "C0GENERAL"},
+    )
+    modal = ws.emulator.wait_for(lambda _: ws.emulator.open_views(OWNER))[-1]
+    reply = ws.slack.submit(OWNER, modal, {"month": month, "cost_inference": inference})
+    assert reply.status == 200 and not (reply.json or {}).get("errors")
+
+
+def notice(ws: LocalWorkspace) -> dict[str, Any]:
+    return ws.emulator.wait_for(
+        lambda _: [m for m in governance(ws) if "budget alert" in texts([m])]
+    )[-1]
+
+
+def test_threshold_alert_notice_and_buttons(ws: LocalWorkspace) -> None:
+    record(ws, "2026-07", "5,000")
+    record(ws, "2026-08", "4,200")
+    post = notice(ws)
+    assert "92% of the Q3 2026 budget used ($9,200.00 of $10,000.00), $800.00 left" in texts([post])
+    dm = ws.emulator.wait_for(
+        lambda _: [m for m in ws.emulator.messages_to(OWNER) if "budget alert" in texts([m])]
+    )
+    assert "92% of the Q3 2026 budget used" in texts(dm) and "Acknowledge" not in texts(dm)
+
+    # A member may not acknowledge; the owner may, and the notice shows it.
+    ack = ws.slack.find_button(post, text="Acknowledge")
+    ws.slack.click(MEMBER, ack["action_id"], value=ack["value"], message=post, channel_id=GOVERN)
+    refused = ws.emulator.wait_for(lambda _: ws.emulator.ephemerals(MEMBER))
+    assert "Only the initiative's owner" in refused[-1]["text"]
+    ws.slack.click(OWNER, ack["action_id"], value=ack["value"], message=post, channel_id=GOVERN)
+    updated = ws.emulator.wait_for(
+        lambda _: [m for m in governance(ws) if "Acknowledged by <@U0SUPPORT>" in texts([m])]
+    )
+    assert updated[0]["ts"] == post["ts"]  # edited in place
+
+    # The owner may not raise the budget; a leader may, and the alert resolves.
+    raise_button = next(b for b in post["blocks"] if b["type"] == "actions")["elements"][2]
+    ws.slack.click(
+        OWNER,
+        raise_button["action_id"],
+        value=raise_button["value"],
+        message=post,
+        channel_id=GOVERN,
+    )
+    assert (
+        "Only admins and leaders can change budgets"
+        in ws.emulator.wait_for(lambda _: ws.emulator.ephemerals(OWNER))[-1]["text"]
+    )
+    ws.slack.click(
+        LEAD,
+        raise_button["action_id"],
+        value=raise_button["value"],
+        message=post,
+        channel_id=GOVERN,
+    )
+    modal = ws.emulator.wait_for(lambda _: ws.emulator.open_views(LEAD))[-1]
+    assert ws.slack.submit(LEAD, modal, {"budget_amount": "NaN"}).json["errors"]["budget_amount"]
+    ok = ws.slack.submit(LEAD, ws.emulator.open_views(LEAD)[-1], {"budget_amount": "20,000"})
+    assert ok.status == 200 and not (ok.json or {}).get("errors")
+    ws.emulator.wait_for(
+        lambda _: [m for m in governance(ws) if "Resolved: it no longer holds" in texts([m])]
+    )
+    with ws.db.read() as s:
+        assert s.exec(select(Initiative)).one().budget_micros == 20_000_000_000
+        assert {a.status for a in s.exec(select(Alert))} == {"resolved"}
+
+
+def test_open_review_and_snooze(ws: LocalWorkspace) -> None:
+    record(ws, "2026-07", "9,500")
+    post = notice(ws)
+    review = ws.slack.find_button(post, text="Open review")
+    ws.slack.click(
+        MEMBER, review["action_id"], value=review["value"], message=post, channel_id=GOVERN
+    )
+    assert (
+        "Only leaders and admins can decide"
+        in ws.emulator.wait_for(lambda _: ws.emulator.ephemerals(MEMBER))[-1]["text"]
+    )
+    ws.slack.click(
+        LEAD, review["action_id"], value=review["value"], message=post, channel_id=GOVERN
+    )
+    asked = ws.emulator.wait_for(
+        lambda _: [
+            m
+            for m in ws.emulator.messages_to(OWNER)
+            if "asked you to report the Q3 2026 figures" in texts([m])
+        ]
+    )
+    assert "Report figures" in texts(asked)
+    with ws.db.read() as s:
+        assert len(s.exec(select(ReviewRequest)).all()) == 1
+    snooze = ws.slack.find_button(post, text="Snooze a week")
+    ws.slack.click(
+        OWNER, snooze["action_id"], value=snooze["value"], message=post, channel_id=GOVERN
+    )
+    ws.emulator.wait_for(
+        lambda _: [m for m in governance(ws) if "Snoozed until Sep 28" in texts([m])]
+    )
+
+
+def test_alerts_listing_and_budget_command_respect_roles(ws: LocalWorkspace) -> None:
+    record(ws, "2026-07", "9,500")
+    notice(ws)
+    for user, sees in ((MEMBER, False), (OWNER, True), (LEAD, True)):
+        ws.emulator.clear()
+        ws.slack.command(user, "alerts")
+        reply = ws.emulator.wait_for(
+            lambda calls: [c for c in calls if c.method == "response_url"]
+        )[-1]
+        assert ("95% of the Q3 2026 budget used" in reply.args["text"]) is sees, user
+    ws.emulator.clear()
+    ws.slack.command(MEMBER, "budget Support Assistant 50000 quarter")
+    reply = ws.emulator.wait_for(lambda calls: [c for c in calls if c.method == "response_url"])[-1]
+    assert "Only admins and leaders can change budgets" in reply.args["text"]
+    ws.emulator.clear()
+    ws.slack.command(LEAD, "budget support assistant 50,000 quarter")
+    reply = ws.emulator.wait_for(lambda calls: [c for c in calls if c.method == "response_url"])[-1]
+    assert "set to $50,000.00 per quarter" in reply.args["text"]
+    with ws.db.read() as s:
+        assert {a.status for a in s.exec(select(Alert))} == {"resolved"}  # threshold and forecast
+    ws.emulator.clear()
+    ws.slack.command(LEAD, "budget department Support 1000 month")
+    reply = ws.emulator.wait_for(lambda calls: [c for c in calls if c.method == "response_url"])[-1]
+    assert "Budget of *Support* set to $1,000.00 per month" in reply.args["text"]
