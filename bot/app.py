@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from sqlalchemy.exc import IntegrityError
 
-from bot.listeners import admin, alerts, commands, figures, home, inventory, review
+from bot.listeners import admin, alerts, commands, figures, home, inventory, questions, review
 from bot.runtime import Runtime
 from storage.models import SlackEvent
 
@@ -29,7 +29,8 @@ def build_app(rt: Runtime, *, token_verification: bool = True) -> App:
         listener_executor=rt.listener_executor,
     )
     app.middleware(_dedupe_events(rt))
-    for module in (commands, inventory, figures, review, alerts, admin, home):
+    # questions before home: Bolt runs the first listener that matches an event
+    for module in (commands, inventory, figures, review, alerts, admin, questions, home):
         module.register(app, rt)
 
     @app.error

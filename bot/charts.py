@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import io
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 from babel.numbers import format_currency
 
-from templates import environment
+from templates import environment, say
 from workflows.money import MICROS
 from workflows.report import PortfolioReport
 
@@ -113,4 +114,45 @@ def spend_and_value_png(report: PortfolioReport) -> bytes:
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def answer_png(answer: Any) -> bytes | None:
+    """A chart for an answer: bars for a table, a line for a trend; None if nothing to draw."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    rows = [(r.label, r.value) for r in answer.rows if isinstance(r.value, int | Decimal)]
+    trend = [(m.label, v) for m, v in answer.trend]
+    money = answer.query.measure in (
+        "spend",
+        "value",
+        "forecast",
+        "savings",
+        "budget_use",
+        "cost_per_outcome",
+    )
+    scale = 1_000_000 if money else 1
+    figure = Figure(figsize=(8, 4.5), dpi=100)
+    axes = figure.add_subplot()
+    if rows:
+        labels = [_label(label) for label, _ in rows][:20][::-1]
+        values = [float(v) / scale for _, v in rows][:20][::-1]  # floats only as bar lengths
+        axes.barh(labels, values, color="#457b9d")
+    elif trend:
+        axes.plot(
+            [label for label, _ in trend],
+            [v / scale for _, v in trend],
+            marker="o",
+            color="#457b9d",
+        )
+    else:
+        return None
+    axes.set_title(say("answers.j2", "chart_title", answer, plain=True).replace("$", r"\$"))
+    axes.grid(axis="x" if rows else "y", alpha=0.3)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
     return buffer.getvalue()

@@ -134,6 +134,7 @@ def console(user_id: str, database: str | None) -> None:
 
 def _register_io() -> None:
     from bot.cli_alerts import alerts_group
+    from bot.cli_ask import ask_command
     from bot.cli_cycle import cycle_group
     from bot.cli_focus import focus_group
     from bot.cli_io import export_group, import_group
@@ -145,6 +146,7 @@ def _register_io() -> None:
     main.add_command(report, "report")
     main.add_command(cycle_group, "cycle")
     main.add_command(alerts_group, "alerts")
+    main.add_command(ask_command, "ask")
 
 
 _register_io()

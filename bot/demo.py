@@ -9,7 +9,8 @@ The story is a list of scenes (`SCENES`), small functions taking a `Story`
 (bot/demo_story.py): the inventory (bot/demo_scenes.py), then a year of costs and
 outcomes (bot/demo_figures.py, from the files bot/demo_data.py writes), then the Q3
 review from the prompts to the portfolio report (bot/demo_review.py), with the clock
-moving on two weeks. Add a scene to tell more.
+moving on two weeks, then November's costs and the budget alerts they raise
+(bot/demo_alerts.py). Add a scene to tell more.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.table import Table
 
-from bot import demo_figures, demo_review, demo_scenes
+from bot import demo_alerts, demo_figures, demo_review, demo_scenes
 from bot.demo_data import NOW, write_files
 from bot.demo_story import MEMBERS, Clock, Story, vocabulary, words
 from bot.local import LocalWorkspace
@@ -44,6 +45,7 @@ SCENES: list[Callable[[Story], None]] = [
     demo_scenes.owner_home,
     *demo_figures.SCENES,
     *demo_review.SCENES,
+    *demo_alerts.SCENES,
 ]
 
 
@@ -55,6 +57,7 @@ def summary(story: Story) -> None:
     story.output([words("initiative_line", r.name, r.department, r.stage) for r in rows])
     demo_figures.figures_summary(story)
     demo_review.review_summary(story)
+    demo_alerts.alerts_summary(story)
     calls = Counter(call.method for call in story.ws.emulator.calls)
     table = Table(*vocabulary().CALLS_COLUMNS, box=None, title=None)
     for method, count in sorted(calls.items(), key=lambda kv: (-kv[1], kv[0])):

@@ -8,6 +8,9 @@
 - `owner-costs.csv`: what billing does not show (human review, data preparation) and the
   Campaign Copy Writer's Anthropic invoices, which have no billing feed.
 - `outcomes.csv`: tickets resolved, invoices processed, campaign assets, per month.
+- `november-costs.csv`: what the two initiatives without a billing feed send at the end
+  of November (Campaign Copy Writer's holiday campaign, Sales Call Summaries' Q4 sales
+  push): the demo's budget alerts.
 
 Everything is generated from fixed numbers and a seeded random source, so every run
 writes the same files. `OCTOBER_BY_SLACK` is what the support owner records in Slack;
@@ -36,6 +39,7 @@ CALLS = "Sales Call Summaries"
 CHATBOT = "Customer Service Chatbot"
 DOC_SERVICE = "Azure AI Document Intelligence"
 BILLING_FILE, COSTS_FILE, OUTCOMES_FILE = "billing-2026.csv", "owner-costs.csv", "outcomes.csv"
+NOVEMBER_FILE = "november-costs.csv"
 
 # Months Dec 2025 .. Nov 2026, and what happened in each (index 0 is December 2025).
 MONTHS = [date(2025, 12, 1)] + [date(2026, m, 1) for m in range(1, 12)]
@@ -83,6 +87,22 @@ REVIEW_CALLS = {
     "owner_recommendation": "fix",
     "note": "Reps still rewrite most summaries by hand.",
 }
+
+# Month end (Nov 30): the initiatives without a billing feed send their latest costs.
+# maya's holiday campaign takes the Campaign Copy Writer to 92% of its $4,500 monthly
+# budget (a threshold alert: the month is over, so no forecast); sara's Q4 sales push
+# puts Sales Call Summaries at 78% of its $4,200 quarterly budget two-thirds into the
+# quarter, on course for about $4,977 (a forecast alert). Neither month is 1.5x the
+# three before it, so no spike alert.
+NOVEMBER_COSTS: tuple[tuple[str, str, str, int, str], ...] = (
+    (CAMPAIGNS, "2026-11", "inference", 2370, "Anthropic invoice: the holiday campaign"),
+    (CAMPAIGNS, "2026-11", "oversight", 1650, "brand editor review"),
+    (CAMPAIGNS, "2026-11", "data", 120, ""),
+    (CALLS, "2026-10", "inference", 1100, "Anthropic invoice (no billing feed)"),
+    (CALLS, "2026-10", "oversight", 400, "reps check the summaries"),
+    (CALLS, "2026-11", "inference", 1350, "Q4 sales push: more calls recorded"),
+    (CALLS, "2026-11", "oversight", 450, "reps check the summaries"),
+)
 
 # fmt: off
 FOCUS_COLUMNS = (
@@ -331,6 +351,12 @@ def owner_cost_rows() -> Iterator[dict[str, str]]:
         yield _cost(CAMPAIGNS, month, "data", CAMPAIGN_DATA[i], "")
 
 
+def november_cost_rows() -> Iterator[dict[str, str]]:
+    """The month-end costs of the initiatives without a billing feed."""
+    for name, month, category, amount, note in NOVEMBER_COSTS:
+        yield _cost(name, date.fromisoformat(f"{month}-01"), category, amount, note)
+
+
 def _cost(name: str, month: date, category: str, amount: int, note: str) -> dict[str, str]:
     return {
         "initiative": name,
@@ -357,15 +383,25 @@ class DemoFiles:
     billing: Path
     costs: Path
     outcomes: Path
+    november: Path
+
+
+COST_COLUMNS = ("initiative", "month", "category", "amount", "note")
 
 
 def write_files(folder: Path) -> DemoFiles:
-    """Write the three files into `folder`; the same bytes every time."""
+    """Write the four files into `folder`; the same bytes every time."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = DemoFiles(folder / BILLING_FILE, folder / COSTS_FILE, folder / OUTCOMES_FILE)
+    files = DemoFiles(
+        folder / BILLING_FILE,
+        folder / COSTS_FILE,
+        folder / OUTCOMES_FILE,
+        folder / NOVEMBER_FILE,
+    )
     _write(files.billing, FOCUS_COLUMNS, billing_rows())
-    _write(files.costs, ("initiative", "month", "category", "amount", "note"), owner_cost_rows())
+    _write(files.costs, COST_COLUMNS, owner_cost_rows())
     _write(files.outcomes, ("initiative", "month", "outcomes", "value"), outcome_rows())
+    _write(files.november, COST_COLUMNS, november_cost_rows())
     return files
 
 

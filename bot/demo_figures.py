@@ -1,13 +1,14 @@
 """The figures half of the demo story: a year of billing (FOCUS), what owners report
 besides, and what the card then shows to whom. Imports run through the same workflow
-functions as `aigov import focus|costs|outcomes` and print the CLI's own summaries."""
+functions as `aigov import focus|costs|outcomes`, check budgets in the same transaction
+as the CLI does (on the demo's clock), and print the CLI's own summaries."""
 
 from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.cli_costs import print_figure_totals
 from bot.cli_focus import print_focus_summary
@@ -24,6 +25,7 @@ from bot.demo_data import (
 from bot.demo_story import ADA, LEE, MO, SAM, Story, words
 from storage.models import CostRecord, Initiative, OutcomeRecord
 from templates import say
+from workflows import alerts
 from workflows import settings as settings_flow
 from workflows.cost_imports import (
     Kind,
@@ -51,6 +53,17 @@ def _currency(story: Story) -> str:
         return str(settings_flow.get(session, "currency"))
 
 
+def check_budgets(story: Story, session: Session) -> alerts.CheckResult:
+    """What `bot.cli_io.check_budgets` does after an import, in the import's transaction,
+    but on the demo's clock (the CLI reads the wall clock)."""
+    return alerts.check(session, today=story.ws.rt.today(), now=story.ws.rt.now())
+
+
+def checked(result: alerts.CheckResult) -> str:
+    """The CLI's line after an import: "Budget check: 2 new alerts, 0 resolved." """
+    return say("alerts.j2", "checked", len(result.new), len(result.resolved), plain=True)
+
+
 def import_focus(story: Story, path: Path) -> None:
     """`aigov import focus FILE`, as bot/cli_focus.py runs it."""
     story.runs(ADA, f"aigov import focus {path.name}")
@@ -59,8 +72,11 @@ def import_focus(story: Story, path: Path) -> None:
         plan = plan_focus_import(session, stream, currency=currency, origin=path.name)
     with story.ws.db.write() as session:
         plan.already = apply_focus_import(session, plan, actor=ACTOR).already
+        result = check_budgets(story, session)
+    story.ws.rt.wake_outbox()  # `aigov serve` sends what the check queued
     with story.terminal() as console:
         out(console, cli("rows_read", path.name, plan.rows_read))
+        out(console, checked(result))
         print_focus_summary(console, plan, currency, dry_run=False, tag_key=DEFAULT_TAG_KEY)
 
 
@@ -78,6 +94,8 @@ def import_figures(story: Story, kind: Kind, path: Path) -> None:
     with story.ws.db.write() as session:
         plan = plan_import(session, table)
         result = apply_figures_import(session, plan, actor=ACTOR, origin=path.name)
+        budgets = check_budgets(story, session)
+    story.ws.rt.wake_outbox()  # `aigov serve` sends what the check queued
     with story.terminal() as console:
         out(console, cli("rows_read", path.name, result.rows_read))
         summary = cli(
@@ -90,6 +108,7 @@ def import_figures(story: Story, kind: Kind, path: Path) -> None:
         )
         out(console, summary)
         print_figure_totals(console, plan, currency)
+        out(console, checked(budgets))
 
 
 def _files(story: Story) -> DemoFiles:

@@ -64,8 +64,8 @@ CALL_SUMMARIES = {
     "department": "Sales",
     "use_case": "call summarisation",
     "provider": "Anthropic",
-    "budget_amount": "18,000",
-    "budget_period": "year",
+    "budget_amount": "4,200",
+    "budget_period": "quarter",
     "outcome_unit": "call summarised",
     "value_per_outcome": "2.50",
 }

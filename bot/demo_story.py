@@ -229,8 +229,9 @@ class Story:
         )
 
     def _context(self, p: Pressable) -> str | None:
-        """The text a button sits beside (its section's, else its message's header), or
-        None when the message no longer has it (a decided card loses its buttons)."""
+        """The text a button sits beside (its section's; for a row of buttons, its
+        message's header and the section above the row), or None when the message no
+        longer has it (a decided card loses its buttons)."""
         if p.where != "message":
             return ""
         found = self.ws.emulator.messages(p.channel or "")
@@ -241,11 +242,17 @@ class Story:
         ):
             return None
         blocks = message.get("blocks") or []
-        for n, block in enumerate(blocks):
-            if block_id_of(block, n) == p.item["block_id"] and block.get("text"):
-                return json.dumps(block["text"], ensure_ascii=False)
         header = next((b for b in blocks if b.get("type") == "header"), None)
-        return json.dumps(header or message.get("text") or "", ensure_ascii=False)
+        whole = json.dumps(header or message.get("text") or "", ensure_ascii=False)
+        above = ""  # a row of buttons is also about the section just above it
+        for n, block in enumerate(blocks):
+            if block_id_of(block, n) == p.item["block_id"]:
+                if block.get("text"):
+                    return json.dumps(block["text"], ensure_ascii=False)
+                return whole + above
+            if block.get("type") == "section" and block.get("text"):
+                above = json.dumps(block["text"], ensure_ascii=False)
+        return whole
 
     def opens_home(self, who: Person) -> None:
         self.out.print(words("opens_home", who.label))

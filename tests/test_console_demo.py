@@ -7,22 +7,25 @@ import io
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.console import run_console
 from bot.demo import run_demo
+from bot.demo_alerts import RAISED_TO
 from bot.demo_data import (
     BILLING_FILE,
     CALLS,
+    CAMPAIGNS,
     CHATBOT,
     COSTS_FILE,
     INVOICES,
+    NOVEMBER_FILE,
     OCTOBER_BY_SLACK,
     OUTCOMES_FILE,
     REVIEW_CALLS,
@@ -31,6 +34,7 @@ from bot.demo_data import (
 )
 from storage.db import Database
 from storage.models import (
+    Alert,
     AuditEntry,
     CostRecord,
     Initiative,
@@ -105,10 +109,11 @@ def expected(folder: Path) -> Expected:
             amount = Decimal(row["BilledCost"]).quantize(MICRO, rounding=ROUND_HALF_EVEN)
             billed[(name, category, row["ChargePeriodStart"][:7])] += amount
     reported: dict[tuple[str, str, str], Decimal] = {}
-    with (folder / COSTS_FILE).open(encoding="utf-8", newline="") as stream:
-        for row in csv.DictReader(stream):
-            key = (row["initiative"], row["category"], row["month"])
-            reported[key] = Decimal(row["amount"])
+    for name in (COSTS_FILE, NOVEMBER_FILE):
+        with (folder / name).open(encoding="utf-8", newline="") as stream:
+            for row in csv.DictReader(stream):
+                key = (row["initiative"], row["category"], row["month"])
+                reported[key] = Decimal(row["amount"])
     for field, text in OCTOBER_BY_SLACK.items():
         if field.startswith("cost_"):
             amount = Decimal(text.replace(",", ""))
@@ -126,6 +131,11 @@ def expected(folder: Path) -> Expected:
 
 def money(amount: Decimal) -> str:
     return format_money(amount, "USD")
+
+
+def rows_in(path: Path) -> int:
+    with path.open(encoding="utf-8") as stream:
+        return sum(1 for _ in stream) - 1
 
 
 def test_demo_tells_the_inventory_story(demo: Demo) -> None:
@@ -209,6 +219,8 @@ def test_billing_arrives_as_a_focus_export_and_counts_once(demo: Demo) -> None:
         assert f"{name}: {money(total)}" in first
     # The same file again: nothing new, nothing counted twice.
     assert f"0 new billing lines imported, {want.mapped:,} already imported" in second
+    # Every import checks the budgets in its transaction, as the CLI does: nothing yet.
+    assert first.count("Budget check: 0 new alerts, 0 resolved.") == 1
 
 
 def test_owners_report_by_file_and_in_slack(demo: Demo) -> None:
@@ -221,6 +233,7 @@ def test_owners_report_by_file_and_in_slack(demo: Demo) -> None:
         outcomes = sum(1 for _ in stream) - 1
     assert f"Imported: {costs} rows read, {costs} created, 0 updated" in scene
     assert f"Imported: {outcomes} rows read, {outcomes} created, 0 updated" in scene
+    assert scene.count("Budget check: 0 new alerts, 0 resolved.") == 2
     # sam records October through the card's button and the modal.
     slack = scene[scene.index("sam (Support) types: /aigov show Customer Support Assistant") :]
     assert "sam (Support) presses [Record figures]" in slack
@@ -274,7 +287,9 @@ def test_the_database_holds_a_year_counted_once(demo: Demo) -> None:
         db.dispose()
     # The review: sam's prefilled inference; fin's prefilled inference and data plus
     # oversight; sara's inference and oversight.
-    assert by_source == {"billing": want.mapped, "import": 53, "manual": 3, "report": 6}
+    imported = rows_in(demo.files / COSTS_FILE) + rows_in(demo.files / NOVEMBER_FILE)
+    assert imported == 60
+    assert by_source == {"billing": want.mapped, "import": imported, "manual": 3, "report": 6}
     assert Decimal(billed) / 1_000_000 == sum(want.billed.values())
     assert outcomes == 36  # 32 months from the file, sam's October, three Q3 reports
     got = {names[i]: part.total for i, part in fy.items()}
@@ -461,6 +476,172 @@ def test_the_cycle_closes_with_the_report_in_the_leadership_channel(demo: Demo) 
     assert "Decisions: 2 Continue, 1 Scale, 1 Fix, 1 Kill" in end
     assert "Customer Service Chatbot (Marketing, retired)" in end
     assert "Invoice Extraction (Finance, production)" in end
+
+
+# ---- budget alerts ---------------------------------------------------------------
+
+
+@dataclass
+class Forecast:
+    spent: Decimal
+    projected: Decimal
+    crosses_on: date
+
+
+def sales_forecast(folder: Path, budget: Decimal) -> Forecast:
+    """Sales Call Summaries' Q4 2026 run rate on Nov 30 (61 of 92 days), worked out from
+    the month-end file without the alerts engine."""
+    with (folder / NOVEMBER_FILE).open(encoding="utf-8", newline="") as stream:
+        spent = sum(
+            (Decimal(r["amount"]) for r in csv.DictReader(stream) if r["initiative"] == CALLS),
+            Decimal(0),
+        )
+    first, elapsed, days = date(2026, 10, 1), 61, 92
+    projected = (spent * days / elapsed).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    day = (budget * elapsed / spent).to_integral_value(rounding=ROUND_CEILING)
+    return Forecast(spent, projected, first + timedelta(days=int(day) - 1))
+
+
+THRESHOLD = (
+    "⚠ *Campaign Copy Writer*: 92% of the Nov 2026 budget used ($4,140.00 of $4,500.00),"
+    " $360.00 left."
+)
+
+
+def test_month_end_costs_raise_a_threshold_and_a_forecast_alert(demo: Demo) -> None:
+    scene = between(demo.text, "Month end: budget alerts", "\n───")
+    assert "⏱ Mon Nov 30, 17:00 UTC" in scene
+    assert f"ada (admin) runs: aigov import costs {NOVEMBER_FILE}" in scene
+    rows = rows_in(demo.files / NOVEMBER_FILE)
+    assert f"Imported: {rows} rows read, {rows} created, 0 updated" in scene
+    assert "Budget check: 2 new alerts, 0 resolved." in scene
+
+    # The threshold: the wording says what is used and what is left.
+    with (demo.files / NOVEMBER_FILE).open(encoding="utf-8", newline="") as stream:
+        november = sum(
+            (Decimal(r["amount"]) for r in csv.DictReader(stream) if r["initiative"] == CAMPAIGNS),
+            Decimal(0),
+        )
+    assert november == Decimal("4140") and november / 4500 >= Decimal("0.8")
+    # The forecast: by how much, and the day it is projected to cross.
+    want = sales_forecast(demo.files, Decimal("4200"))
+    assert want.spent < Decimal("4200") * Decimal("0.8")  # no threshold alert for it
+    forecast = (
+        f"🔮 *Sales Call Summaries*: at the current run rate the Q4 2026 budget will be "
+        f"exceeded by {money(want.projected - 4200)} ({money(want.projected)} projected of "
+        f"$4,200.00), crossing it around {want.crosses_on.isoformat()}. "
+        f"So far {money(want.spent)} is used."
+    )
+    assert want.crosses_on == date(2026, 12, 17)
+    assert forecast == (
+        "🔮 *Sales Call Summaries*: at the current run rate the Q4 2026 budget will be exceeded"
+        " by $777.05 ($4,977.05 projected of $4,200.00), crossing it around 2026-12-17."
+        " So far $3,300.00 is used."
+    )
+
+    # One DM per owner, without buttons; one post for both in the governance channel.
+    maya = between(scene, "aigov → maya (DM):", "aigov in #ai-governance:")
+    assert "1 new budget alert" in maya and THRESHOLD in maya
+    assert "Sales Call Summaries" not in maya and "Acknowledge" not in maya
+    sara = between(scene, "aigov → sara (DM):", "sara lists")
+    assert "1 new budget alert" in sara and forecast in sara and "Acknowledge" not in sara
+    post = between(scene, "aigov in #ai-governance:", "aigov → sara (DM):")
+    assert "2 new budget alerts" in post
+    assert post.index(THRESHOLD) < post.index(forecast)
+    assert post.count("] Acknowledge   [") == 2 and post.count("] Raise budget   [") == 2
+    assert post.count("] Snooze a week") == 2 and post.count("] Open review") == 2
+    assert scene.count("aigov in #ai-governance") == 1
+    # The owner lists only what she may see.
+    listing = scene[scene.index("sara (Sales) types: /aigov alerts") :]
+    assert "*1 open alert* for initiatives you own or help with:" in listing
+    assert f"{forecast} _Open_" in listing and "Campaign Copy Writer" not in listing
+
+
+def test_alerts_are_refused_acknowledged_and_resolved_by_a_raise(demo: Demo) -> None:
+    scene = between(demo.text, "Acting on the alerts", "\n───")
+    refused = between(scene, "mo (member) presses [Acknowledge] for Campaign", "maya acknowledges")
+    assert "aigov → mo (only visible to mo in #ai-governance):" in refused
+    assert "Only the initiative's owner, its delegates, leaders and admins" in refused
+    assert "#ai-governance (updated)" not in refused
+
+    # The owner acknowledges: the post is edited in place, the other alert keeps its buttons.
+    acked = between(scene, "maya (Marketing) presses [Acknowledge] for Campaign", "lee, a leader")
+    edited = acked[acked.index("aigov in #ai-governance (updated):") :]
+    assert f"{THRESHOLD}\n      Acknowledged by @maya" in edited
+    assert edited.count("] Acknowledge   [") == 1 and "Resolved" not in edited
+
+    # A leader raises the budget through the modal; the forecast no longer holds.
+    raised = scene[scene.index("lee (leader) presses [Raise budget] for Sales Call Summaries") :]
+    assert "aigov opens a modal:" in raised and "Raise budget" in raised
+    assert "(1) New budget amount [plain_text_input] = 4200" in raised
+    assert "(2) Per [static_select] = quarter" in raised
+    assert f"New budget amount: {RAISED_TO}" in raised
+    resolved = between(raised, "aigov in #ai-governance (updated):", "aigov → lee (DM):")
+    assert "Acknowledged by @maya" in resolved
+    assert (
+        "crossing it around 2026-12-17" in resolved and "Resolved: it no longer holds" in resolved
+    )
+    assert "] Acknowledge" not in resolved  # nothing left to act on
+    assert "Budget of *Sales Call Summaries* set to $5,500.00 per quarter" in raised
+    # lee's list: everything not resolved, whoever owns it.
+    listing = raised[raised.index("lee (leader) types: /aigov alerts") :]
+    assert "*1 open alert*:" in listing and "for initiatives you own" not in listing
+    assert f"{THRESHOLD} _Acknowledged by @maya_" in listing
+    assert "Sales Call Summaries" not in listing
+
+    end = demo.text[demo.text.rindex("Summary") :]
+    assert "Budget alerts: 2 raised (1 threshold, 1 forecast), 1 acknowledged, 1 resolved" in end
+
+
+def test_alert_rows_and_their_messages_in_the_database(demo: Demo) -> None:
+    db = Database(f"sqlite:///{demo.db}")
+    try:
+        with db.read() as session:
+            names = {i.id: i for i in session.exec(select(Initiative))}
+            rows = {
+                (names[a.initiative_id].name, a.kind): a
+                for a in session.exec(select(Alert))
+                if a.initiative_id
+            }
+            total = len(session.exec(select(Alert)).all())
+            notices = list(
+                session.exec(select(OutboxMessage).where(OutboxMessage.kind == "alerts.notice"))
+            )
+            audit = [
+                (e.action, e.actor, e.entity_id)
+                for e in session.exec(
+                    select(AuditEntry).where(
+                        col(AuditEntry.action).in_(("alert.acknowledge", "initiative.budget"))
+                    )
+                )
+            ]
+    finally:
+        db.dispose()
+    assert total == 2 and set(rows) == {(CAMPAIGNS, "threshold"), (CALLS, "forecast")}
+    threshold, forecast = rows[(CAMPAIGNS, "threshold")], rows[(CALLS, "forecast")]
+    assert (threshold.period_key, threshold.threshold, threshold.status) == (
+        "2026-11",
+        80,
+        "acknowledged",
+    )
+    assert threshold.acknowledged_by == "U0MARKET" and threshold.resolved_at is None
+    assert threshold.facts["spent"] == 4_140_000_000 and threshold.facts["percent"] == 92
+    assert (forecast.period_key, forecast.threshold, forecast.status) == ("2026Q4", 0, "resolved")
+    assert forecast.resolved_reason == "no_longer_holds" and forecast.acknowledged_by is None
+    assert forecast.facts["crosses_on"] == "2026-12-17"
+    assert forecast.facts["projected"] == 4_977_049_180
+    sales = next(i for i in names.values() if i.name == CALLS)
+    assert (sales.budget_micros, sales.budget_period) == (5_500_000_000, "quarter")
+    # One DM per owner and one governance post, edited twice in place (never re-posted).
+    assert all(m.status == "sent" for m in notices)
+    posts = [m for m in notices if m.target == "C0GOVERN" and m.update_key is None]
+    edits = [m for m in notices if m.update_key is not None]
+    assert len(posts) == 1
+    assert sorted(m.target for m in notices if m.target != "C0GOVERN") == ["U0MARKET", "U0SALES"]
+    assert {m.update_key for m in edits} == {posts[0].dedupe_key}
+    assert sorted(m.dedupe_key.rsplit(":", 2)[-2] for m in edits) == ["ack", "resolved"]
+    assert ("alert.acknowledge", "U0MARKET", str(threshold.id)) in audit
+    assert ("initiative.budget", "U0LEAD", str(sales.id)) in audit
 
 
 SCRIPT = """\

@@ -84,12 +84,12 @@ def test_dm_and_mention_get_an_answer(ws: LocalWorkspace) -> None:
     dm = ws.emulator.wait_for(
         lambda _: [m for m in ws.emulator.messages_to("U0MEMBER") if m.get("bot_id")]
     )
-    assert "/aigov register" in dm[-1]["text"]
+    assert "Questions I can answer" in dm[-1]["text"]
     ws.slack.mention("U0MEMBER", "C0GENERAL", "hello")
     replies = ws.emulator.wait_for(
         lambda _: [m for m in ws.emulator.messages("C0GENERAL") if m.get("bot_id")]
     )
-    assert "/aigov register" in replies[-1]["text"]
+    assert "Questions I can answer" in replies[-1]["text"]
 
 
 def test_health_and_metrics(ws: LocalWorkspace) -> None:

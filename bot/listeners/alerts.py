@@ -166,6 +166,16 @@ def list_alerts(rt: Runtime, reply: Any, *, user_id: str) -> None:
     reply("\n".join(lines))
 
 
+def is_budget_change(rest: str) -> bool:
+    """`budget <name> <amount> <period>` changes a budget; anything else is a question."""
+    words = rest.split()
+    return (
+        len(words) >= 3
+        and words[-1].lower() in ("month", "quarter", "year")
+        and any(c.isdigit() for c in words[-2])
+    )
+
+
 def set_budget(rt: Runtime, reply: Any, *, user_id: str, rest: str) -> None:
     """`/aigov budget <initiative> <amount> <period>` or `... department <name> <amount> <period>`."""
     words = rest.split()

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import cycles
-from bot.listeners import admin
+from bot.listeners import admin, questions
 from bot.listeners import alerts as alert_listeners
 from bot.listeners import inventory as inv
 from bot.listeners.common import friendly
@@ -66,12 +66,19 @@ def dispatch(
         review_command(rt, reply, user_id=user_id, rest=rest)
     elif word == "alerts":
         alert_listeners.list_alerts(rt, reply, user_id=user_id)
-    elif word == "budget":
+    elif word == "budget" and alert_listeners.is_budget_change(rest):
         alert_listeners.set_budget(rt, reply, user_id=user_id, rest=rest)
     elif word == "admin":
         admin.open_modal(rt, client, trigger_id=command["trigger_id"], user_id=user_id)
     else:
-        reply(say("help.j2", "unknown", f"{word} {rest}".strip(), rt.viewer(user_id).is_admin))
+        questions.on_slash(
+            rt,
+            client,
+            respond,
+            text=f"{word} {rest}".strip(),
+            user_id=user_id,
+            channel_id=command.get("channel_id", user_id),
+        )
 
 
 def review_command(rt: Runtime, reply: Any, *, user_id: str, rest: str) -> None:

@@ -1,0 +1,40 @@
+"""`aigov ask "question" [--as USER]`: the same answers as in chat, in the terminal."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli_io import open_database
+from bot.config import Settings
+
+
+@click.command("ask")
+@click.argument("question", nargs=-1, required=True)
+@click.option(
+    "--as",
+    "user_id",
+    default=None,
+    help="Answer as this Slack user sees it (default: an admin's view).",
+)
+def ask_command(question: tuple[str, ...], user_id: str | None) -> None:
+    """Answer a spend question, scoped to what USER may see."""
+    from bot.runtime import Runtime, web_client
+    from bot.views.answers import render
+    from workflows.access import Viewer
+
+    settings = Settings()
+    db = open_database(settings)
+    rt = Runtime(settings=settings, db=db, client=web_client(settings))
+    viewer = rt.viewer(user_id) if user_id else Viewer("cli", is_admin=True)
+    from workflows.questions.ask import ask
+
+    with db.read() as session:
+        result = ask(session, " ".join(question), viewer=viewer, today=rt.today(), now=rt.now())
+    _text, blocks = render(result, plain=True)
+    for block in blocks:
+        text = (block.get("text") or {}).get("text") or " ".join(
+            e.get("text", "") for e in block.get("elements", [])
+        )
+        if text:
+            click.echo(text)
+    db.dispose()

@@ -1,0 +1,53 @@
+"""Answers to spend questions as Block Kit: a headline, details, and tables within limits."""
+
+from __future__ import annotations
+
+from bot import blocks as bk
+from templates import say
+from workflows.questions.answer import Answer
+from workflows.questions.query import Ambiguous, Unknown
+
+T = "answers.j2"
+MAX_ROWS = 100
+
+
+def render(
+    result: Answer | Unknown | Ambiguous, *, plain: bool = False
+) -> tuple[str, list[bk.Block]]:
+    """(fallback text, blocks) for any outcome of a question."""
+    if isinstance(result, Unknown):
+        text = say(T, "examples", result.text, plain=plain)
+        return text, bk.sections(text.splitlines())
+    if isinstance(result, Ambiguous):
+        text = say(T, "did_you_mean", result.text, list(result.choices), plain=plain)
+        return text, [bk.section(text)]
+    if result.hidden:
+        text = say(T, "hidden", result, plain=plain)
+        return text, [bk.section(text)]
+    if result.nothing_visible:
+        text = say(T, "nothing_visible", plain=plain)
+        return text, [bk.section(text)]
+    if (
+        result.query.measure == "status"
+        or result.query.group_by
+        or result.query.top
+        or (result.query.measure == "budget_use" and result.rows and len(result.rows) > 1)
+    ):
+        return _table(result, plain)
+    text = say(T, "headline", result, plain=plain)
+    return text, [bk.section(text), bk.context(say(T, "details", result, plain=plain))]
+
+
+def _table(result: Answer, plain: bool) -> tuple[str, list[bk.Block]]:
+    head = say(T, "table_head", result, plain=plain)
+    if not result.rows:
+        body = [say(T, "empty_table", result, plain=plain)]
+    else:
+        body = [
+            say(T, "row", result, row, n, plain=plain)
+            for n, row in enumerate(result.rows[:MAX_ROWS], start=1)
+        ]
+    blocks = [bk.section(head), *bk.sections(body)]
+    if result.query.measure != "status":
+        blocks.append(bk.context(say(T, "details", result, plain=plain)))
+    return head, blocks[: bk.MESSAGE_BLOCKS]

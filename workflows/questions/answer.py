@@ -1,0 +1,306 @@
+"""Answering a parsed question from the figures engine, scoped to what the asker may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from storage.models import Initiative, ReviewRequest
+from workflows import alerts, figures, inventory, review
+from workflows import settings as ws
+from workflows.access import Viewer, can_see_figures
+from workflows.figures import Scope, Spend
+from workflows.periods import Month, Period
+from workflows.questions.query import Filters, Query
+
+TREND_MONTHS = 6
+MONEY_MEASURES = ("spend", "value", "forecast", "savings", "budget_use", "cost_per_outcome")
+
+
+@dataclass
+class Row:
+    """One line of a table: a label and its figure (and, for status lists, a note)."""
+
+    label: str
+    value: Decimal | int | None = None
+    note: str = ""
+    extra: Decimal | int | None = None  # budget for budget use; earlier period for comparisons
+
+
+@dataclass
+class Answer:
+    query: Query
+    value: Decimal | int | None = None  # money in micro-units; ratios and counts as Decimal
+    compare_value: Decimal | int | None = None
+    rows: list[Row] = field(default_factory=list)
+    trend: list[tuple[Month, int]] = field(default_factory=list)
+    sources: set[str] = field(default_factory=set)
+    bases: set[str] = field(default_factory=set)
+    scoped_to_own: bool = False  # an owner asked about more than they may see
+    hidden: bool = False  # asked about an initiative the asker may not see
+    nothing_visible: bool = False  # the asker may see no figures at all
+    extra: dict[str, object] = field(default_factory=dict)
+    currency: str = "USD"
+    # the initiatives whose figures the answer shows (who may see it depends on them)
+    initiative_ids: tuple[int, ...] = ()
+
+    @property
+    def is_money(self) -> bool:
+        return self.query.measure in MONEY_MEASURES
+
+
+def _matching(session: Session, filters: Filters) -> list[Initiative]:
+    query = select(Initiative)
+    if filters.initiatives:
+        keys = [inventory.name_key(n) for n in filters.initiatives]
+        query = query.where(col(Initiative.name_key).in_(keys))
+    for name in ("department", "cost_center", "provider", "model", "stage", "use_case"):
+        wanted = getattr(filters, name)
+        if wanted:
+            rows = [
+                i for i in session.exec(query) if (getattr(i, name) or "").lower() == wanted.lower()
+            ]
+            query = select(Initiative).where(col(Initiative.id).in_([i.id for i in rows]))
+    return list(session.exec(query))
+
+
+def _visible(session: Session, viewer: Viewer, rows: list[Initiative]) -> list[Initiative]:
+    if viewer.sees_all_figures:
+        return rows
+    delegates = inventory.delegates_by_initiative(session, [i.id for i in rows if i.id])
+    return [
+        i
+        for i in rows
+        if can_see_figures(viewer, owner_id=i.owner_id, delegates=delegates.get(i.id or 0, []))
+    ]
+
+
+def answer(session: Session, query: Query, *, viewer: Viewer, today: date, now: datetime) -> Answer:
+    """The figure(s) a question asks for, from what the asker may see."""
+    result = Answer(query=query, currency=ws.get(session, "currency"))
+    if query.measure == "status" and query.status == "stage":
+        rows = _matching(session, query.filters)
+        result.rows = [
+            Row(i.name, note=i.department) for i in sorted(rows, key=lambda i: i.name_key)
+        ]
+        return result  # the inventory is visible to everyone, without figures
+    matching = _matching(session, query.filters)
+    visible = _visible(session, viewer, matching)
+    if query.filters.initiatives and len(visible) < len(matching):
+        result.hidden = True
+        return result
+    if not viewer.sees_all_figures:
+        if not visible:
+            result.nothing_visible = True
+            return result
+        result.scoped_to_own = len(visible) < len(matching) or not query.filters.initiatives
+    result.initiative_ids = _ids(visible)
+    handler = {
+        "status": _status,
+        "budget_use": _budget_use,
+        "forecast": _forecast,
+    }.get(query.measure)
+    if handler is not None:
+        handler(session, result, visible, today=today, now=now)
+    elif query.measure == "spend":
+        _spend(session, result, visible)
+    else:
+        _ratio_measure(session, result, visible)
+    return result
+
+
+def _ids(rows: list[Initiative]) -> tuple[int, ...]:
+    return tuple(i.id or 0 for i in rows)
+
+
+def _spend_of(
+    session: Session, rows: list[Initiative], period: Period, category: str | None
+) -> Spend:
+    first, last = figures.bounds(period)
+    return figures.spend(
+        session, scope=Scope(initiative_ids=_ids(rows), category=category), first=first, last=last
+    )
+
+
+def _spend(session: Session, result: Answer, rows: list[Initiative]) -> None:
+    q = result.query
+    first, last = figures.bounds(q.period)
+    scope = Scope(initiative_ids=_ids(rows), category=q.filters.category)
+    total = figures.spend(session, scope=scope, first=first, last=last)
+    result.value, result.sources, result.bases = total.total_micros, total.sources, total.bases
+    if q.compare_to is not None:
+        result.compare_value = _spend_of(
+            session, rows, q.compare_to, q.filters.category
+        ).total_micros
+    if q.group_by or q.top:
+        group = q.group_by or "initiative"
+        parts = figures.spend_by(session, scope=scope, first=first, last=last, group=group)
+        names = {i.id: i.name for i in rows}
+        labelled = [
+            Row(_label(group, key, names), part.total_micros) for key, part in parts.items()
+        ]
+        result.rows = _ranked(labelled, q)
+    trend_first = Month.of(last).shift(-(TREND_MONTHS - 1))
+    by_month = figures.spend(session, scope=scope, first=trend_first.start, last=last).by_month
+    result.trend = [
+        (trend_first.shift(i), by_month.get(trend_first.shift(i).start, 0))
+        for i in range(TREND_MONTHS)
+    ]
+
+
+def _label(group: str, key: object, names: dict[int | None, str]) -> str:
+    if group == "initiative":
+        return names.get(key, str(key))  # type: ignore[arg-type]
+    if group == "month":
+        return Month.of(key).label  # type: ignore[arg-type]
+    return str(key or "(none)")
+
+
+def _ranked(rows: list[Row], q: Query) -> list[Row]:
+    if q.group_by == "month":
+        return sorted(rows, key=lambda r: r.label)
+    sign = 1 if q.ascending else -1
+    ordered = sorted(rows, key=lambda r: (sign * (r.value or 0), r.label))
+    return ordered[: q.top] if q.top else ordered
+
+
+def _measure_of(
+    session: Session, rows: list[Initiative], period: Period, measure: str
+) -> tuple[Decimal | int | None, Spend]:
+    """A ratio or outcome measure over several initiatives: their totals first, then the ratio."""
+    first, last = figures.bounds(period)
+    spend = figures.spend(session, scope=Scope(initiative_ids=_ids(rows)), first=first, last=last)
+    done = figures.outcomes(session, initiative_ids=list(_ids(rows)), first=first, last=last)
+    count = sum((o.count for o in done.values()), Decimal(0))
+    value = sum(o.value_micros for o in done.values())
+    reported = any(o.has_data for o in done.values())
+    if measure == "outcomes":
+        return (count if reported else None), spend
+    if measure == "value":
+        return (value if reported else None), spend
+    if measure == "cost_per_outcome":
+        per = figures.cost_per_outcome(spend.total_micros, count)
+        return (None if per is None else int(per * 1_000_000)), spend
+    if measure == "value_per_ai_dollar":
+        return (figures.value_per_ai_dollar(value, spend.total_micros) if reported else None), spend
+    if measure == "roi":
+        return (figures.roi(value, spend.total_micros) if reported else None), spend
+    if measure == "savings":
+        total = Decimal(0)
+        any_baseline = False
+        for initiative in rows:
+            o = done.get(initiative.id or 0)
+            one = _spend_of(session, [initiative], period, None)
+            saved = figures.savings(
+                initiative.baseline_cost_per_outcome_micros,
+                one.total_micros,
+                o.count if o else Decimal(0),
+            )
+            if saved is not None:
+                total += saved
+                any_baseline = True
+        return (int(total * 1_000_000) if any_baseline else None), spend
+    raise ValueError(measure)
+
+
+def _ratio_measure(session: Session, result: Answer, rows: list[Initiative]) -> None:
+    q = result.query
+    result.value, spend = _measure_of(session, rows, q.period, q.measure)
+    result.sources, result.bases = spend.sources, spend.bases
+    if q.compare_to is not None:
+        result.compare_value, _ = _measure_of(session, rows, q.compare_to, q.measure)
+    if q.group_by or q.top:
+        group = q.group_by or "initiative"
+        buckets: dict[str, list[Initiative]] = {}
+        for initiative in rows:
+            key = (
+                initiative.name
+                if group == "initiative"
+                else str(getattr(initiative, group, "") or "(none)")
+            )
+            buckets.setdefault(key, []).append(initiative)
+        labelled = [
+            Row(label, _measure_of(session, members, q.period, q.measure)[0])
+            for label, members in buckets.items()
+        ]
+        result.rows = _ranked([r for r in labelled if r.value is not None], q)
+
+
+def _budget_use(
+    session: Session, result: Answer, rows: list[Initiative], *, today: date, now: datetime
+) -> None:
+    """Each initiative's spend in its budget's current period against the budget."""
+    calendar = ws.calendar(session)
+    total_spent = total_budget = 0
+    for initiative in rows:
+        if initiative.stage == "retired" or not (initiative.budget_micros and initiative.budget_period):
+            continue  # a retired initiative has no budget to keep
+        period = alerts.budget_period(calendar, initiative.budget_period, today)
+        spent = _spend_of(session, [initiative], period, None).total_micros
+        result.rows.append(
+            Row(initiative.name, spent, note=period.label, extra=initiative.budget_micros)
+        )
+        total_spent += spent
+        total_budget += initiative.budget_micros
+    result.value, result.compare_value = total_spent, total_budget or None
+    result.rows.sort(key=lambda r: -(r.value or 0) * 100 // max(int(r.extra or 1), 1))
+    if result.query.top:
+        result.rows = result.rows[: result.query.top]
+
+
+def _forecast(
+    session: Session, result: Answer, rows: list[Initiative], *, today: date, now: datetime
+) -> None:
+    """Run rate to the end of the period (calendar-true); a past period is its actual spend."""
+    period = result.query.period
+    spent = _spend_of(session, rows, period, result.query.filters.category)
+    result.sources, result.bases = spent.sources, spent.bases
+    if period.last_day < today:
+        result.value, result.extra["actual"] = spent.total_micros, True
+        return
+    projected, elapsed = alerts.run_rate(
+        spent.total_micros, first=period.first_day, last=period.last_day, today=today
+    )
+    result.value, result.compare_value = projected, spent.total_micros
+    result.extra.update({"elapsed": elapsed, "days": period.days})
+    result.extra["budget"] = _budget_for(rows, period)
+
+
+def _budget_for(rows: list[Initiative], period: Period) -> int | None:
+    """The initiatives' budgets over `period`, pro rata by month."""
+    per_month = {"month": Decimal(1), "quarter": Decimal(1) / 3, "year": Decimal(1) / 12}
+    budgeted = [i for i in rows if i.budget_micros and i.budget_period]
+    total = sum(
+        (Decimal(i.budget_micros or 0) * per_month[i.budget_period or "month"] for i in budgeted),
+        Decimal(0),
+    )
+    return int(total * period.n_months) if total else None
+
+
+def _status(
+    session: Session, result: Answer, rows: list[Initiative], *, today: date, now: datetime
+) -> None:
+    q = result.query
+    if q.status == "over_budget":
+        _budget_use(session, result, rows, today=today, now=now)
+        result.rows = [r for r in result.rows if r.extra and (r.value or 0) > r.extra]
+        return
+    cycle = review.current_cycle(session)
+    result.extra["cycle"] = ws.calendar(session).quarter_of(cycle.period_start).label if cycle else None
+    if cycle is None:
+        return
+    ids = set(_ids(rows))
+    pending = session.exec(
+        select(ReviewRequest, Initiative)
+        .join(Initiative, Initiative.id == ReviewRequest.initiative_id)
+        .where(ReviewRequest.cycle_id == cycle.id, ReviewRequest.status == "pending")
+        .order_by(Initiative.name_key)
+    )
+    result.rows = [
+        Row(i.name, note=r.assignee_id, extra=1 if r.no_report else 0)
+        for r, i in pending
+        if i.id in ids
+    ]

@@ -1,0 +1,69 @@
+"""What a question asks, once understood."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from workflows.periods import Period
+
+MEASURES = (
+    "spend",  # total cost of ownership (or one category's)
+    "cost_per_outcome",
+    "value",  # outcomes x value per outcome (or the value reported)
+    "value_per_ai_dollar",
+    "roi",
+    "budget_use",  # spend against budget, for the budget's own period
+    "forecast",  # run-rate projection to the end of the period
+    "outcomes",
+    "savings",  # (baseline - cost per outcome) x outcomes
+    "status",  # a list: over budget / not reported / by stage
+)
+GROUPS = ("initiative", "department", "cost_center", "provider", "model", "stage", "use_case", "category", "month")
+STATUSES = ("over_budget", "not_reported", "stage")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which initiatives (and which cost category) a question is about; empty = all."""
+
+    initiatives: tuple[str, ...] = ()  # canonical initiative names
+    department: str | None = None
+    cost_center: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    stage: str | None = None  # pilot | production | paused | retired
+    use_case: str | None = None
+    category: str | None = None  # inference | data | oversight | maintenance | infrastructure | other
+
+
+@dataclass(frozen=True)
+class Query:
+    measure: str
+    period: Period
+    filters: Filters = field(default_factory=Filters)
+    group_by: str | None = None
+    top: int | None = None  # "top 5": the n largest; with `ascending`, the n smallest
+    ascending: bool = False
+    compare_to: Period | None = None  # "Q2 vs Q3": period is Q3, compare_to Q2
+    status: str | None = None  # for measure "status": over_budget | not_reported | stage
+    chart: bool = False
+    share: bool = False  # post in the channel for everyone (slash command)
+    period_explicit: bool = True  # False when the question named no period (a default was used)
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A question the parser could not map; the answer lists examples."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    """A name that matches nothing exactly: "did you mean" with choices."""
+
+    text: str
+    choices: tuple[str, ...]
+
+
+ParseResult = Query | Unknown | Ambiguous
