@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from slack_sdk import WebClient
 
@@ -74,6 +75,14 @@ class Runtime:
                 env_leaders=self.settings.leaders,
                 group_members=self.directory.group_members,
             )
+
+    @cached_property
+    def bot_user_id(self) -> str | None:
+        """The bot's own user id (it is a member of channels, but not a person)."""
+        try:
+            return self.client.auth_test().get("user_id")
+        except Exception:
+            return None
 
     def leaders(self) -> list[str]:
         """Every leader's user id (environment and settings, user groups expanded)."""

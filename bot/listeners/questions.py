@@ -8,7 +8,6 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from workflows.questions.ask import ask
 
 from bot import charts
 from bot.listeners.common import friendly
@@ -19,6 +18,7 @@ from templates import say, unescape_mrkdwn
 from workflows import inventory
 from workflows.access import can_see_figures
 from workflows.questions.answer import Answer
+from workflows.questions.ask import ask
 
 log = logging.getLogger("aigov.questions")
 
@@ -44,6 +44,8 @@ def everyone_may_see(rt: Runtime, client: WebClient, channel_id: str, result: An
         rows = [session.get(Initiative, i) for i in result.initiative_ids]
         delegates = inventory.delegates_by_initiative(session, list(result.initiative_ids))
     for member in members:
+        if member == rt.bot_user_id:
+            continue
         viewer = rt.viewer(member)
         for initiative in rows:
             if initiative is None:

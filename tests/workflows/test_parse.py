@@ -234,6 +234,58 @@ def test_names_that_are_common_words_need_their_capitals() -> None:
     assert isinstance(data, Query) and data.filters == Filters(category="data")
 
 
+_WORDY = Vocabulary(
+    initiatives=("ROI Calculator", "Spend Analyzer", "Forecast", "March Madness Bot", "Budget Bot"),
+    departments=("Data", "IT", "Operations"),
+    models=("o1", "gpt-4o-mini", "gpt-4o"),
+    cost_centers=("1200",),
+    use_cases=("Budgeting",),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "measure", "filters", "first"),
+    [
+        (
+            "what does the ROI calculator cost",
+            "spend",
+            {"initiatives": ("ROI Calculator",)},
+            "2026-10",
+        ),
+        ("roi of the roi calculator", "roi", {"initiatives": ("ROI Calculator",)}, "2026-07"),
+        ("spend analyzer roi last quarter", "roi", {"initiatives": ("Spend Analyzer",)}, "2026-07"),
+        ("what does Forecast cost", "spend", {"initiatives": ("Forecast",)}, "2026-10"),
+        ("forecast for this year", "forecast", {}, "2026-01"),
+        (
+            "march madness bot spend in march",
+            "spend",
+            {"initiatives": ("March Madness Bot",)},
+            "2026-03",
+        ),
+        ("budget bot budget", "budget_use", {"initiatives": ("Budget Bot",)}, "2026-10"),
+        ("budget for budgeting", "budget_use", {"use_case": "Budgeting"}, "2026-10"),
+        ("Data spend", "spend", {"department": "Data"}, "2026-10"),
+        ("data spend", "spend", {"category": "data"}, "2026-10"),
+        ("IT spend this year", "spend", {"department": "IT"}, "2026-01"),
+        ("what does it cost", "spend", {}, "2026-10"),
+        ("what does o1 cost", "spend", {"model": "o1"}, "2026-10"),
+        ("gpt 4o mini spend", "spend", {"model": "gpt-4o-mini"}, "2026-10"),
+        ("gpt-4o spend", "spend", {"model": "gpt-4o"}, "2026-10"),
+        ("cost center 1200 spend", "spend", {"cost_center": "1200"}, "2026-10"),
+    ],
+)
+def test_names_made_of_question_words(
+    text: str, measure: str, filters: dict[str, Any], first: str
+) -> None:
+    result = parse(text, vocabulary=_WORDY, calendar=FiscalCalendar(1), today=TODAY)
+    assert isinstance(result, Query), result
+    assert (result.measure, result.filters, result.period.start.iso) == (
+        measure,
+        Filters(**filters),
+        first,
+    )
+
+
 def test_an_empty_vocabulary_still_answers_portfolio_questions() -> None:
     result = parse(
         "spend by department this year",

@@ -34,6 +34,7 @@ def _measure(found: Found) -> str:
 
 
 def build(found: Found, cal: FiscalCalendar, today: date) -> Query:
+    """The query a question asks, with the documented defaults (see parse.py)."""
     measure = _measure(found)
     status = found.status
     if status == "over_budget" and "forecast" in found.measures:

@@ -63,6 +63,8 @@ SHIFT_RX = {months: rx(pattern) for months, pattern in lx.SHIFTS.items()}
 
 @dataclass
 class Found:
+    """Everything read from a question so far (turned into a `Query` by build.py)."""
+
     measures: list[str] = field(default_factory=list)
     weak_outcomes: bool = False
     how_much: bool = False
@@ -75,9 +77,8 @@ class Found:
     compare_at: int | None = None  # first word of a strong comparison
     compare_weak: bool = False
     shift: int | None = None  # "yoy": 12, "qoq": 3, "mom": 1, "previous period": 0
-    periods: list[tuple[int, Period, str, str]] = field(
-        default_factory=list
-    )  # (at, period, text, word before)
+    # each period phrase: (first word, period, its text, the word before it)
+    periods: list[tuple[int, Period, str, str]] = field(default_factory=list)
     names: list[tuple[int, int, Match]] = field(default_factory=list)
     chart: bool = False
     share: bool = False
@@ -103,6 +104,7 @@ class Found:
 def read(
     sentence: Sentence, vocabulary: Vocabulary, found: Found, cal: FiscalCalendar, today: date
 ) -> None:
+    """Take the grammar's wordings from the free words, most specific first."""
     take = sentence.take
     take(RX["how_many_listed"])  # "how many pilots": a list, not outcomes
     if take(RX["savings_compare"]):

@@ -238,7 +238,6 @@ HINTS = (
     rf"{ANY_GROUP}|the (?:company|business|portfolio|org|organi[sz]ation)|use case"
     r"|(?:ai|genai|gen ai|llm) (?:portfolio|spend|programme|program)"
 )
-STATUS_LIST = r"which|list|show|what are|name|are there|any|who"
 
 # Words that carry no meaning of their own here (after everything else has been read).
 FILLER = frozenset(

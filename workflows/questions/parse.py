@@ -4,19 +4,23 @@
 database, no model; the same text, names and day always give the same answer.
 
 How a question is read, in order (each step takes the words it understands, so a word is
-never read twice; the wordings themselves live in `lexicon.py`):
+never read twice). The wordings live in `lexicon.py`, period handling in `when.py`, names
+in `vocabulary.py`, the grammar steps in `grammar.py`, the defaults in `build.py`:
 
 1. Slack formatting is undone (`<@U123>` mentions dropped, `&amp;` unescaped), the words are
-   split and period wordings normalised ("third quarter" -> "q3", "fy26" -> "fy2026").
+   split and period wordings normalised ("third quarter" -> "q3", "fy26" -> "fy2026",
+   "Q3 last year" -> "q3 2025").
 2. "share" sets `share`; "chart", "plot", "graph" set `chart`.
 3. Names from the vocabulary, longest first, so a name that contains a measure word
-   ("Cost Optimizer") stays a name. Then typos in the grammar's own words are corrected.
+   ("ROI Calculator") stays a name. Then typos in the grammar's own words are corrected
+   ("spned", "forcast", "teh"), never towards a word that is a typo of a name.
 4. Status wordings ("over budget", "have not reported"), measures that contain other
    measures' words ("value per dollar", "cost per ticket"), groupings, rankings,
    comparisons, periods (cut out and resolved by `workflows.periods.resolve`), cost
    categories, stages, the remaining measure words, then filler words.
-5. Whatever is left must be a name with typos ("marketting"); if it is not, the answer is
-   `Ambiguous` with "did you mean" choices, or `Unknown` if nothing else was understood.
+5. Whatever is left must be names with typos ("marketting", "hr polcy bot"); if not, the
+   answer is `Ambiguous` (the unknown words, with up to 3 "did you mean" names: none when
+   nothing is close) if it reads as a name, else `Unknown`.
 
 Defaults (when the question does not say):
 - measure: spend; ranking without a number: top 5 (top 1 for a singular noun: "which
@@ -32,6 +36,10 @@ Defaults (when the question does not say):
   year against the last); "vs last quarter"/"vs last month" literally, or the period
   before when that is the same period; "yoy"/"qoq"/"mom"/"previous period" shift by 12,
   3, 1 months or the period's own length.
+- two periods outside a comparison: "Q2 and Q3" covers both; "Q1 ... last year" is Q1 of
+  last fiscal year.
+- several departments (providers, ...) in one question: grouped by department, no filter;
+  several initiatives: `filters.initiatives` holds them all.
 - spend for a period wholly in the future is a forecast.
 """
 

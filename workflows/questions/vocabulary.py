@@ -59,6 +59,7 @@ def _pattern_words() -> set[str]:
     return found
 
 
+COMMON_WORDS = frozenset(_pattern_words() | lexicon.FILLER | set(MONTH_NAMES))  # as written
 GRAMMAR = frozenset({key(w) for w in _pattern_words() | set(MONTH_NAMES)})
 COMMON = frozenset(
     {key(w) for w in _pattern_words() | lexicon.FILLER | set(MONTH_NAMES)}
@@ -77,8 +78,8 @@ class Entry:
     name: str  # canonical
     quality: int  # 0: name or alias; 1: name without generic words, acronym; 2: part of a name
     needs_generic: bool = False  # a one-word part: only with "bot", "assistant"... after it
-    # made of question words only ("Data", "Budget Forecaster"): must be written exactly so
-    # (one word: with the same capitals; several: the same words, in any case)
+    # made of question words only ("Data", "Budget Forecaster"): must be written so (see
+    # `_written_as`)
     exact: str | None = None
 
 
@@ -127,8 +128,12 @@ def _distinctive(form: Sequence[str], common: frozenset[str] | None = None) -> b
 
 
 def _written_as(written: Sequence[str], exact: str) -> bool:
+    """Written exactly so: with the same capitals when `exact` is a question word itself
+    ("Data", "IT"), else in any case ("budgeting", not "budget", for "Budgeting")."""
     text = " ".join(written)
-    return text == exact if " " not in exact and len(written) == 1 else text.casefold() == exact
+    if " " not in exact and exact.casefold() in COMMON_WORDS:
+        return text == exact
+    return text.casefold() == exact.casefold()
 
 
 def _add_name(index: _Index, kind: str, name: str, written: str) -> None:
@@ -137,7 +142,7 @@ def _add_name(index: _Index, kind: str, name: str, written: str) -> None:
     for form in name_forms(written):
         exact = None
         if not _distinctive(form, COMMON):
-            exact = " ".join(original if len(form) == 1 else [w.casefold() for w in original])
+            exact = " ".join(original)
         index.add(form, Entry(kind, name, 0, exact=exact))
 
 

@@ -1,0 +1,184 @@
+"""Spend questions through signed HTTP and the emulator: slash command, share, mention,
+DM, permission scoping in every wording, did-you-mean, examples, and the chart upload."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from bot.local import LocalWorkspace
+from workflows import inventory
+from workflows.costs import Figure, record_outcomes, record_reported
+
+NOW = datetime(2026, 11, 16, 15, 0, tzinfo=UTC)
+SUPPORT, MARKET, LEAD, MEMBER = "U0SUPPORT", "U0MARKET", "U0LEAD", "U0MEMBER"
+
+
+@pytest.fixture
+def ws(database_url: str) -> Iterator[LocalWorkspace]:
+    with LocalWorkspace(database_url=database_url, migrate=False, now=lambda: NOW) as workspace:
+        with workspace.db.write() as s:
+            support = inventory.register(
+                s,
+                raw={
+                    "name": "Customer Support Assistant",
+                    "department": "Support",
+                    "owner": SUPPORT,
+                    "stage": "production",
+                    "provider": "OpenAI",
+                    "value_per_outcome": "4.50",
+                    "outcome_unit": "ticket resolved",
+                },
+                actor="t",
+                resolve_user=lambda u: u,
+            )
+            copy = inventory.register(
+                s,
+                raw={
+                    "name": "Campaign Copy Writer",
+                    "department": "Marketing",
+                    "owner": MARKET,
+                    "stage": "pilot",
+                    "provider": "Anthropic",
+                },
+                actor="t",
+                resolve_user=lambda u: u,
+            )
+            for month, a, b in ((7, "1000", "300"), (8, "1200", "300"), (9, "1400", "400")):
+                record_reported(
+                    s,
+                    [
+                        Figure(support.id, "inference", "month", date(2026, month, 1), Decimal(a)),
+                        Figure(copy.id, "inference", "month", date(2026, month, 1), Decimal(b)),
+                    ],
+                    source="import",
+                    actor="t",
+                )
+            record_outcomes(
+                s,
+                initiative_id=support.id,
+                kind="quarter",
+                start=date(2026, 7, 1),
+                outcomes=3600,
+                value=None,
+                source="import",
+                actor="t",
+            )
+        yield workspace
+
+
+def ask(ws: LocalWorkspace, user: str, text: str) -> dict[str, Any]:
+    before = len(ws.emulator.calls_of("response_url"))
+    reply = ws.slack.command(user, text)
+    assert reply.status == 200
+    return ws.emulator.wait_for(lambda _: ws.emulator.calls_of("response_url")[before:])[-1].args
+
+
+def flat(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def test_a_leader_asks_and_gets_the_figure_period_and_sources(ws: LocalWorkspace) -> None:
+    answer = ask(ws, LEAD, "how much did we spend on AI last quarter?")
+    text = flat(answer)
+    assert "$4,600.00" in text and "Q3 2026, Jul 1 – Sep 30, 2026" in text
+    assert "Sources: cost files" in text and answer.get("response_type", "ephemeral") == "ephemeral"
+    by_dept = flat(ask(ws, LEAD, "spend by department in Q3 2026"))
+    assert "*Support*: $3,600.00" in by_dept and "*Marketing*: $1,000.00" in by_dept
+    cpo = flat(ask(ws, LEAD, "what does the support assistant cost per ticket in Q3 2026?"))
+    assert "$1.00" in cpo  # 3,600 / 3,600 tickets
+
+
+def test_members_and_owners_never_get_others_figures(ws: LocalWorkspace) -> None:
+    wordings = [
+        "how much did we spend on AI last quarter?",
+        "marketing spend in Q3 2026",
+        "what does the campaign copy writer cost?",
+        "spend by department this year",
+        "top 5 initiatives by cost last quarter",
+        "compare Q2 and Q3",
+        "forecast for this year",
+        "inference cost for Anthropic last quarter",
+        "value per AI dollar by initiative last quarter",
+    ]
+    for question in wordings:
+        member = flat(ask(ws, MEMBER, question))
+        assert "$" not in member, (question, member)
+        owner = flat(ask(ws, SUPPORT, question))
+        assert "$1,000.00" not in owner and "Campaign Copy Writer*: $" not in owner, (
+            question,
+            owner,
+        )
+    scoped = flat(ask(ws, SUPPORT, "how much did we spend on AI last quarter?"))
+    assert "$3,600.00" in scoped and "Only initiatives you own or help with" in scoped
+    hidden = flat(ask(ws, SUPPORT, "what does the campaign copy writer cost last quarter?"))
+    assert "shown to its owner, delegates, leaders and admins only" in hidden
+
+
+def test_share_posts_in_channel_only_when_everyone_may_see(ws: LocalWorkspace) -> None:
+    ws.emulator.add_channel("C0LEADS", name="leads", members=[LEAD, "U0ADMIN"])
+    reply = ws.slack.command(LEAD, "share spend last quarter", channel_id="C0LEADS")
+    assert reply.status == 200
+    shared = ws.emulator.wait_for(lambda _: ws.emulator.calls_of("response_url"))[-1].args
+    assert shared["response_type"] == "in_channel" and "$4,600.00" in flat(shared)
+    ask(ws, LEAD, "share spend last quarter")  # #general has members: not shared
+    private = ws.emulator.calls_of("response_url")[-1].args
+    assert private.get("response_type", "ephemeral") == "ephemeral" and "Not shared" in flat(
+        private
+    )
+
+
+def test_mention_answers_in_thread_or_privately(ws: LocalWorkspace) -> None:
+    ws.emulator.add_channel("C0LEADS", name="leads", members=[LEAD, "U0ADMIN"])
+    ws.slack.mention(LEAD, "C0LEADS", "spend last quarter")
+    thread = ws.emulator.wait_for(
+        lambda _: [m for m in ws.emulator.messages("C0LEADS") if m.get("bot_id")]
+    )
+    assert "$4,600.00" in flat(thread) and thread[0]["thread_ts"]
+    ws.slack.mention(LEAD, "C0GENERAL", "spend last quarter")  # members may not see it
+    note = ws.emulator.wait_for(
+        lambda _: [
+            m
+            for m in ws.emulator.messages("C0GENERAL")
+            if m.get("bot_id") and "direct message" in m["text"]
+        ]
+    )
+    assert "$" not in flat(note)
+    dm = ws.emulator.wait_for(
+        lambda _: [m for m in ws.emulator.messages_to(LEAD) if "$4,600.00" in flat([m])]
+    )
+    assert dm
+
+
+def test_dm_did_you_mean_examples_and_chart(ws: LocalWorkspace) -> None:
+    ws.slack.dm(LEAD, "spend by initiative last quarter chart")
+    answer = ws.emulator.wait_for(
+        lambda _: [
+            m
+            for m in ws.emulator.messages_to(LEAD)
+            if m.get("bot_id") and "by initiative" in flat([m])
+        ]
+    )
+    assert "Customer Support Assistant*: $3,600.00" in flat(answer)
+    files = ws.emulator.wait_for(
+        lambda _: [f for f in ws.emulator.files.values() if f.get("channel")]
+    )
+    assert files[0]["name"] == "aigov-answer.png" and files[0]["bytes"].startswith(b"\x89PNG")
+    unknown = flat(ask(ws, LEAD, "tell me a joke"))
+    assert "Questions I can answer" in unknown
+
+
+def test_status_questions(ws: LocalWorkspace) -> None:
+    pilots = flat(ask(ws, MEMBER, "which initiatives are pilots?"))
+    assert "Campaign Copy Writer" in pilots and "$" not in pilots
+    with ws.db.write() as s:
+        from workflows import settings as ws_settings
+
+        ws_settings.put(s, key="governance_channel", text="C0GOVERN", actor="t")
+    not_reported = flat(ask(ws, LEAD, "which initiatives have not reported?"))
+    assert "No review cycle is open" in not_reported
