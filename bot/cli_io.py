@@ -409,11 +409,11 @@ def export_costs_command(fmt: str, output: Path | None) -> None:
     out(_console(stderr=True), _say("exported_costs", count, str(output)))
 
 
-def check_budgets(session: Any, settings: Settings | None = None) -> Any:
+def check_budgets(session: Any, settings: Settings | None = None, *, now: Any = None) -> Any:
     """New cost data arrived: check budgets in the same transaction (alerts are queued
     in the outbox; a running `aigov serve` sends them)."""
     from workflows import alerts
     from workflows.periods import today_in
 
-    now = utcnow()
+    now = now or utcnow()
     return alerts.check(session, today=today_in((settings or Settings()).timezone, now), now=now)

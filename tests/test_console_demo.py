@@ -541,19 +541,19 @@ def test_month_end_costs_raise_a_threshold_and_a_forecast_alert(demo: Demo) -> N
 
     # One DM per owner, without buttons; one post for both in the governance channel.
     maya = between(scene, "aigov → maya (DM):", "aigov in #ai-governance:")
-    assert "1 new budget alert" in maya and THRESHOLD in maya
+    assert "1 budget alert" in maya and THRESHOLD in maya
     assert "Sales Call Summaries" not in maya and "Acknowledge" not in maya
     sara = between(scene, "aigov → sara (DM):", "sara lists")
-    assert "1 new budget alert" in sara and forecast in sara and "Acknowledge" not in sara
+    assert "1 budget alert" in sara and forecast in sara and "Acknowledge" not in sara
     post = between(scene, "aigov in #ai-governance:", "aigov → sara (DM):")
-    assert "2 new budget alerts" in post
+    assert "2 budget alerts" in post
     assert post.index(THRESHOLD) < post.index(forecast)
     assert post.count("] Acknowledge   [") == 2 and post.count("] Raise budget   [") == 2
     assert post.count("] Snooze a week") == 2 and post.count("] Open review") == 2
     assert scene.count("aigov in #ai-governance") == 1
     # The owner lists only what she may see.
     listing = scene[scene.index("sara (Sales) types: /aigov alerts") :]
-    assert "*1 open alert* for initiatives you own or help with:" in listing
+    assert "*1 unresolved alert* for initiatives you own or help with:" in listing
     assert f"{forecast} _Open_" in listing and "Campaign Copy Writer" not in listing
 
 
@@ -585,7 +585,7 @@ def test_alerts_are_refused_acknowledged_and_resolved_by_a_raise(demo: Demo) -> 
     assert "Budget of *Sales Call Summaries* set to $5,500.00 per quarter" in raised
     # lee's list: everything not resolved, whoever owns it.
     listing = raised[raised.index("lee (leader) types: /aigov alerts") :]
-    assert "*1 open alert*:" in listing and "for initiatives you own" not in listing
+    assert "*1 unresolved alert*:" in listing and "for initiatives you own" not in listing
     assert f"{THRESHOLD} _Acknowledged by @maya_" in listing
     assert "Sales Call Summaries" not in listing
 

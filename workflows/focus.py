@@ -381,12 +381,12 @@ def _already(session: Session, lines: list[BillingLine]) -> tuple[int, int]:
 
 
 def apply_focus_import(
-    session: Session, plan: FocusPlan, *, actor: str, skip_bad: bool = False
+    session: Session, plan: FocusPlan, *, actor: str, skip_bad: bool = False, now: datetime | None = None
 ) -> FocusResult:
     """Store the mapped lines not seen before; raises `ImportRejected` writing nothing."""
     if plan.file_problems or (plan.bad and not skip_bad):
         raise ImportRejected(file_problems=plan.file_problems, bad_rows=plan.bad)
-    new = record_billing(session, plan.lines, actor=actor)
+    new = record_billing(session, plan.lines, actor=actor, now=now)
     return FocusResult(
         rows_read=plan.rows_read,
         new=new,

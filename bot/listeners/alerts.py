@@ -101,7 +101,7 @@ def register(app: App, rt: Runtime) -> None:
                     period=period,
                     now=rt.now(),
                 )
-                name = initiative.name
+                name, owner = initiative.name, initiative.owner_id
         except Invalid as exc:
             ack(response_action="errors", errors=field_errors(exc, fallback="budget_amount"))
             return
@@ -112,6 +112,10 @@ def register(app: App, rt: Runtime) -> None:
         check_now(rt)  # resolves the alerts that no longer hold
         amount = format_money(micros, ws_currency(rt), micros=True)
         client.chat_postMessage(channel=user_id, text=say(T, "budget_set", name, amount, period))
+        if owner != user_id:  # the owner hears who changed their budget
+            client.chat_postMessage(
+                channel=owner, text=say(T, "budget_changed", name, amount, period, user_id)
+            )
 
     @app.action(Action.ALERT_REVIEW)
     def open_review(ack: Ack, body: dict, client: WebClient) -> None:
