@@ -381,7 +381,12 @@ def _already(session: Session, lines: list[BillingLine]) -> tuple[int, int]:
 
 
 def apply_focus_import(
-    session: Session, plan: FocusPlan, *, actor: str, skip_bad: bool = False, now: datetime | None = None
+    session: Session,
+    plan: FocusPlan,
+    *,
+    actor: str,
+    skip_bad: bool = False,
+    now: datetime | None = None,
 ) -> FocusResult:
     """Store the mapped lines not seen before; raises `ImportRejected` writing nothing."""
     if plan.file_problems or (plan.bad and not skip_bad):

@@ -19,7 +19,7 @@ from bot.runtime import Runtime
 from bot.views import alerts as views
 from storage.models import Initiative
 from templates import say
-from workflows import alerts, budgets, inventory, reporting, review
+from workflows import alerts, budgets, inventory, reporting, requests
 from workflows import settings as ws
 from workflows.access import can_see_figures
 from workflows.errors import AigovError, Forbidden, Invalid
@@ -125,7 +125,7 @@ def register(app: App, rt: Runtime) -> None:
             with rt.db.write() as session:
                 alert = alerts.get_alert(session, int(body["actions"][0]["value"]))
                 quarter = ws.calendar(session).quarter_of(rt.today())
-                request = review.open_off_cycle(
+                request = requests.open_off_cycle(
                     session,
                     initiative_id=alert.initiative_id or 0,
                     viewer=rt.viewer(body["user"]["id"]),

@@ -18,7 +18,7 @@ from bot.runtime import Runtime
 from bot.views import review as views
 from storage.models import Person
 from templates import say
-from workflows import figures, reporting, review
+from workflows import figures, reporting, requests, review
 from workflows import settings as ws
 from workflows.errors import AigovError, Conflict, Forbidden, Invalid, Problem
 from workflows.figures import Scope
@@ -160,7 +160,7 @@ def register(app: App, rt: Runtime) -> None:
             )
             return
         with rt.db.write() as session:
-            review.set_away(session, user_id=user_id, until=day)
+            requests.set_away(session, user_id=user_id, until=day)
         ack()
         client.chat_postMessage(channel=user_id, text=say(T, "away_set", day))
 
@@ -193,7 +193,7 @@ def register(app: App, rt: Runtime) -> None:
             return
         try:
             with rt.db.write() as session:
-                request = review.delegate(
+                request = requests.delegate(
                     session,
                     request_id=int(values["delegate_which"]),
                     viewer=rt.viewer(user_id),
@@ -215,7 +215,7 @@ def _snooze(rt: Runtime, *, user_id: str, cycle_id: int, until: datetime) -> Non
     with rt.db.write() as session:
         rows = review.open_requests_for(session, cycle_id=cycle_id, assignee=user_id)
         ids = [r.id or 0 for r, _ in rows if r.status == "pending"]
-        review.snooze(session, request_ids=ids, viewer=rt.viewer(user_id), until=until)
+        requests.snooze(session, request_ids=ids, viewer=rt.viewer(user_id), until=until)
 
 
 def _person_tz(rt: Runtime, user_id: str) -> str:

@@ -236,7 +236,9 @@ def _budget_use(
     calendar = ws.calendar(session)
     total_spent = total_budget = 0
     for initiative in rows:
-        if initiative.stage == "retired" or not (initiative.budget_micros and initiative.budget_period):
+        if initiative.stage == "retired" or not (
+            initiative.budget_micros and initiative.budget_period
+        ):
             continue  # a retired initiative has no budget to keep
         period = alerts.budget_period(calendar, initiative.budget_period, today)
         spent = _spend_of(session, [initiative], period, None).total_micros
@@ -289,7 +291,9 @@ def _status(
         result.rows = [r for r in result.rows if r.extra and (r.value or 0) > r.extra]
         return
     cycle = review.current_cycle(session)
-    result.extra["cycle"] = ws.calendar(session).quarter_of(cycle.period_start).label if cycle else None
+    result.extra["cycle"] = (
+        ws.calendar(session).quarter_of(cycle.period_start).label if cycle else None
+    )
     if cycle is None:
         return
     ids = set(_ids(rows))

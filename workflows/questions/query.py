@@ -18,7 +18,17 @@ MEASURES = (
     "savings",  # (baseline - cost per outcome) x outcomes
     "status",  # a list: over budget / not reported / by stage
 )
-GROUPS = ("initiative", "department", "cost_center", "provider", "model", "stage", "use_case", "category", "month")
+GROUPS = (
+    "initiative",
+    "department",
+    "cost_center",
+    "provider",
+    "model",
+    "stage",
+    "use_case",
+    "category",
+    "month",
+)
 STATUSES = ("over_budget", "not_reported", "stage")
 
 
@@ -33,7 +43,9 @@ class Filters:
     model: str | None = None
     stage: str | None = None  # pilot | production | paused | retired
     use_case: str | None = None
-    category: str | None = None  # inference | data | oversight | maintenance | infrastructure | other
+    category: str | None = (
+        None  # inference | data | oversight | maintenance | infrastructure | other
+    )
 
 
 @dataclass(frozen=True)
