@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from workflows.figures import GROUPS  # noqa: F401  (what answers can group by)
 from workflows.periods import Period
 
 MEASURES = (
@@ -17,17 +18,6 @@ MEASURES = (
     "outcomes",
     "savings",  # (baseline - cost per outcome) x outcomes
     "status",  # a list: over budget / not reported / by stage
-)
-GROUPS = (
-    "initiative",
-    "department",
-    "cost_center",
-    "provider",
-    "model",
-    "stage",
-    "use_case",
-    "category",
-    "month",
 )
 STATUSES = ("over_budget", "not_reported", "stage")
 
