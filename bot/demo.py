@@ -10,7 +10,8 @@ The story is a list of scenes (`SCENES`), small functions taking a `Story`
 outcomes (bot/demo_figures.py, from the files bot/demo_data.py writes), then the Q3
 review from the prompts to the portfolio report (bot/demo_review.py), with the clock
 moving on two weeks, then November's costs and the budget alerts they raise
-(bot/demo_alerts.py). Add a scene to tell more.
+(bot/demo_alerts.py), and last the spend questions people ask in Slack
+(bot/demo_questions.py). Add a scene to tell more.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.table import Table
 
-from bot import demo_alerts, demo_figures, demo_review, demo_scenes
+from bot import demo_alerts, demo_figures, demo_questions, demo_review, demo_scenes
 from bot.demo_data import NOW, write_files
 from bot.demo_story import MEMBERS, Clock, Story, vocabulary, words
 from bot.local import LocalWorkspace
@@ -46,6 +47,7 @@ SCENES: list[Callable[[Story], None]] = [
     *demo_figures.SCENES,
     *demo_review.SCENES,
     *demo_alerts.SCENES,
+    *demo_questions.SCENES,
 ]
 
 

@@ -89,6 +89,7 @@ class Story:
         self.clock = clock
         self.screen = Screen(ws, shared_channels=True)
         self.dm_edits = True  # False: a DM edited in place is not shown again
+        self.file_sizes = False  # True: an upload shows its file name and size
         self._modals_shown: set[str] = set()  # callback ids shown in full once
 
     # ---- narration ----------------------------------------------------------------
@@ -155,10 +156,34 @@ class Story:
 
     # ---- actions ------------------------------------------------------------------
 
-    def types(self, who: Person, text: str, *, expect: Mapping[str, int] | None = None) -> None:
-        """A slash command in #general."""
-        self.out.print(words("types", who.label, text).rstrip())
-        self._after(who, lambda: self.ws.slack.command(who.user_id, text), expect)
+    def types(
+        self,
+        who: Person,
+        text: str,
+        *,
+        channel: str | None = None,
+        expect: Mapping[str, int] | None = None,
+    ) -> None:
+        """A slash command, in #general unless `channel` (an id) says where."""
+        where = self._channel_name(channel) if channel else ""
+        self.out.print(words("types", who.label, text, where).rstrip())
+        at = {} if channel is None else {"channel_id": channel}
+        self._after(who, lambda: self.ws.slack.command(who.user_id, text, **at), expect)
+
+    def dms(self, who: Person, text: str, *, expect: Mapping[str, int] | None = None) -> None:
+        """A direct message to the bot."""
+        self.out.print(words("dms", who.label, text))
+        self._after(who, lambda: self.ws.slack.dm(who.user_id, text), expect)
+
+    def mentions(
+        self, who: Person, channel: str, text: str, *, expect: Mapping[str, int] | None = None
+    ) -> None:
+        """A message in a channel (an id) that @mentions the bot."""
+        self.out.print(words("mentions", who.label, self._channel_name(channel), text))
+        self._after(who, lambda: self.ws.slack.mention(who.user_id, channel, text), expect)
+
+    def _channel_name(self, channel_id: str) -> str:
+        return str(self.ws.emulator.ws.channels.get(channel_id, {}).get("name", channel_id))
 
     def submits(
         self,
@@ -287,10 +312,24 @@ class Story:
             self._modals_shown.add(kind)
             body = _fewer_options(item.body) if full else self.compact(item.view)
             item = Shown(item.kind, item.title, body)
+        if self.file_sizes and "📎 " in item.body:
+            item = Shown(item.kind, item.title, self._with_sizes(item.body))
         if item.title:
             self.out.print(f"{item.title}{':' if item.body else ''}", style="bold")
         if item.body:
             self.out.print("\n".join("    " + line for line in item.body.split("\n")))
+
+    def _with_sizes(self, body: str) -> str:
+        """Each "📎 title" line with the newest upload of that title's name and size."""
+        uploads = [f for f in self.ws.emulator.files.values() if f.get("bytes") is not None]
+        lines = []
+        for line in body.split("\n"):
+            title = line.removeprefix("📎 ")
+            upload = next((f for f in reversed(uploads) if f.get("title") == title), None)
+            if line.startswith("📎 ") and upload is not None:
+                line = words("upload_line", title, upload["name"], len(upload["bytes"]))
+            lines.append(line)
+        return "\n".join(lines)
 
     @property
     def _edited_dm_titles(self) -> set[str]:

@@ -32,6 +32,14 @@ from bot.demo_data import (
     REVIEW_INVOICES,
     REVIEW_SUPPORT,
 )
+from bot.demo_questions import PORTFOLIO, QUESTIONS, TYPO, TYPOS, UNKNOWN
+from bot.demo_scenes import (
+    CALL_SUMMARIES,
+    CAMPAIGN_COPY,
+    INVOICE_EXTRACTION,
+    SERVICE_CHATBOT,
+    SUPPORT_ASSISTANT,
+)
 from storage.db import Database
 from storage.models import (
     Alert,
@@ -716,3 +724,208 @@ def test_console_unknown_user_is_a_sentence() -> None:
     out = io.StringIO()
     run_console(user_id="nobody", database_url=None, stdin=io.StringIO(""), stdout=out)
     assert "is not a workspace user" in out.getvalue()
+
+
+# ---- spend questions -------------------------------------------------------------
+
+QUARTERS = {
+    "Q2": ("2026-04", "2026-06"),
+    "Q3": ("2026-07", "2026-09"),
+    "Q4": ("2026-10", "2026-12"),
+}
+FY2026 = ("2026-01", "2026-12")
+REGISTERED = (SUPPORT_ASSISTANT, INVOICE_EXTRACTION, CAMPAIGN_COPY, CALL_SUMMARIES, SERVICE_CHATBOT)
+ASKED = {
+    "slash": "lee (leader) types: /aigov {}",
+    "dm": "lee (leader) → aigov (DM): {}",
+    "mention": "lee (leader) in #ai-governance: @aigov {}",
+    "share": "lee (leader) types in #leads: /aigov {}",
+}
+
+
+def answer_to(text: str, asked: str) -> str:
+    """What follows the line where someone asks, up to the next line of narration: the
+    titles of what they see ("aigov → lee (DM):") and the indented messages."""
+    lines = text[text.index(asked + "\n") + len(asked) + 1 :].split("\n")
+    shown = []
+    for line in lines:
+        if not (line.startswith("    ") or line.startswith("aigov ")):
+            break
+        shown.append(line)
+    return "\n".join(shown)
+
+
+def total(want: Expected, first: str, last: str, names: tuple[str, ...] | None = None) -> Decimal:
+    names = names or tuple(str(i["name"]) for i in REGISTERED)
+    return sum((want.spend(n, first, last) for n in names), Decimal(0))
+
+
+def outcomes_of(folder: Path, name: str, first: str, last: str) -> int:
+    with (folder / OUTCOMES_FILE).open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    return sum(
+        int(r["outcomes"]) for r in rows if r["initiative"] == name and first <= r["month"] <= last
+    )
+
+
+def cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+
+
+@pytest.fixture(scope="module")
+def answers(demo: Demo) -> dict[str, str]:
+    """lee's questions, each with what he saw."""
+    scene = between(demo.text, "Asking aigov", "\n───")
+    return {text: answer_to(scene, ASKED[how].format(text)) for how, text in QUESTIONS}
+
+
+def test_lee_asks_ten_questions_in_every_way(demo: Demo, answers: dict[str, str]) -> None:
+    assert len(QUESTIONS) >= 10 and {how for how, _ in QUESTIONS} == set(ASKED)
+    want = expected(demo.files)
+    q3, q2 = total(want, *QUARTERS["Q3"]), total(want, *QUARTERS["Q2"])
+
+    last_quarter = answers["how much did we spend on AI last quarter?"]
+    assert last_quarter.startswith("aigov → lee (only visible to lee in #general):")
+    assert f"*{money(q3)}* spent in *Q3 2026, Jul 1 – Sep 30, 2026*." in last_quarter
+    assert "_Sources: billing import, owner reports, cost files" in last_quarter
+
+    by_department = answers["spend by department this year"]
+    assert by_department.startswith("aigov → lee (DM):")
+    assert "*Spend by department*, FY2026, Jan 1 – Dec 31, 2026:" in by_department
+    departments: dict[str, Decimal] = defaultdict(Decimal)
+    for initiative in REGISTERED:
+        departments[str(initiative["department"])] += want.spend(str(initiative["name"]), *FY2026)
+    ranked = sorted(departments.items(), key=lambda kv: -kv[1])
+    for n, (department, amount) in enumerate(ranked, start=1):
+        assert f"{n}. *{department}*: {money(amount)}" in by_department
+
+    marketing = answers["marketing spend in Q3 2026"]
+    in_marketing = tuple(str(i["name"]) for i in REGISTERED if i["department"] == "Marketing")
+    figure = money(total(want, *QUARTERS["Q3"], in_marketing))
+    assert f"*{figure}* spent in *Q3 2026, Jul 1 – Sep 30, 2026*." in marketing
+
+    # #ai-governance has members in it: the answer goes to lee, a note to the thread.
+    openai = answers["inference cost for OpenAI this month"]
+    counted = {**want.reported, **want.billed}
+    on_openai = {str(i["name"]) for i in REGISTERED if i["provider"] == "OpenAI"}
+    november = sum(
+        (
+            v
+            for (n, c, m), v in counted.items()
+            if n in on_openai and c == "inference" and m == "2026-11"
+        ),
+        Decimal(0),
+    )
+    dm = between(openai, "aigov → lee (DM):", "aigov in #ai-governance")
+    assert f"*{money(november)}* spent in *Nov 2026, Nov 1 – Nov 30, 2026*." in dm
+    assert "OpenAI · inference only" in dm
+    thread = openai[openai.index("aigov in #ai-governance (thread reply):") :]
+    assert "sent you the answer in a direct message" in thread and "$" not in thread
+
+    per_ticket = answers["what does the support assistant cost per ticket?"]
+    tickets = outcomes_of(demo.files, SUPPORT, *QUARTERS["Q3"])
+    cost = cents(want.spend(SUPPORT, *QUARTERS["Q3"]) / tickets)
+    assert f"*{money(cost)}* cost per outcome in *Q3 2026, Jul 1 – Sep 30, 2026*." in per_ticket
+    assert "no period given: Q3 2026" in per_ticket
+
+    # Value per AI dollar: outcomes × the value per outcome registered, over spend.
+    # Sales Call Summaries' outcomes came in its Q3 review (1,150 for the quarter).
+    chart = answers["value per AI dollar by initiative last quarter chart"]
+    assert "*Value per AI dollar by initiative*, Q3 2026, Jul 1 – Sep 30, 2026:" in chart
+    done = {n: outcomes_of(demo.files, n, *QUARTERS["Q3"]) for n in (SUPPORT, INVOICES, CAMPAIGNS)}
+    done[CALLS] = int(REVIEW_CALLS["outcomes"].replace(",", ""))
+    per_outcome = {
+        str(i["name"]): Decimal(str(i["value_per_outcome"]))
+        for i in REGISTERED
+        if "value_per_outcome" in i
+    }
+    ratios = {n: cents(done[n] * per_outcome[n] / want.spend(n, *QUARTERS["Q3"])) for n in done}
+    for n, (name, ratio) in enumerate(sorted(ratios.items(), key=lambda kv: -kv[1]), start=1):
+        assert f"{n}. *{name}*: {ratio}" in chart
+    png = next(f for f in (demo.files).iterdir() if f.name == "aigov-answer.png")
+    assert (
+        f"📎 aigov-answer.png ({png.stat().st_size:,} bytes): Value per AI dollar, Q3 2026" in chart
+    )
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+    top = answers["top 5 initiatives by cost last month"]
+    october = {str(i["name"]): want.spend(str(i["name"]), "2026-10", "2026-10") for i in REGISTERED}
+    spent = sorted(((n, v) for n, v in october.items() if v), key=lambda kv: -kv[1])
+    assert f"*Top {len(spent)} by spend*, Oct 2026, Oct 1 – Oct 31, 2026:" in top
+    for n, (name, amount) in enumerate(spent, start=1):
+        assert f"{n}. *{name}*: {money(amount)}" in top
+
+    # Nobody is over budget on Nov 30 (the Campaign Copy Writer's month is at 92%; lee
+    # raised the Sales Call Summaries budget).
+    budgets = {
+        SUPPORT: (Decimal(30000), QUARTERS["Q4"]),
+        INVOICES: (Decimal(12000), QUARTERS["Q4"]),
+        CAMPAIGNS: (Decimal(4500), ("2026-11", "2026-11")),
+        CALLS: (Decimal(RAISED_TO.replace(",", "")), QUARTERS["Q4"]),
+    }
+    assert all(want.spend(n, *months) <= budget for n, (budget, months) in budgets.items())
+    assert (
+        "*0 initiatives over budget* (current budget periods)"
+        in answers["which initiatives are over budget?"]
+    )
+
+    # The run rate: 334 of FY2026's 365 days have passed on Nov 30.
+    forecast = answers["forecast for this year"]
+    so_far = total(want, *FY2026)
+    projected = cents(so_far * 365 / 334)
+    assert (
+        f"*{money(projected)}* projected for *FY2026, Jan 1 – Dec 31, 2026* at the current run"
+        f" rate ({money(so_far)} in the first 334 of 365 days)"
+    ) in forecast
+
+    # Shared in #leads, where everyone (lee and ada) may see every figure.
+    shared = answers["share compare Q2 and Q3"]
+    assert shared.startswith("aigov in #leads:")
+    change = (q3 - q2) * 100 / q2
+    assert (
+        f"*{money(q3)}* spent in *Q3 2026, Jul 1 – Sep 30, 2026*, against {money(q2)} in"
+        f" Q2 2026, Apr 1 – Jun 30, 2026 (+{change.quantize(Decimal('0.1'))}%)"
+    ) in shared
+
+    assert "for the Q3 2026 review" in answers["which initiatives have not reported?"]
+
+
+def test_owners_and_members_get_only_what_they_may_see(demo: Demo) -> None:
+    want = expected(demo.files)
+    scene = between(demo.text, "Asking aigov", "\n───")
+    own = money(want.spend(SUPPORT, *FY2026))
+    sam = answer_to(scene, f"sam (Support) → aigov (DM): {PORTFOLIO}")
+    assert f"*{own}* spent in *FY2026, Jan 1 – Dec 31, 2026*." in sam
+    assert "Only initiatives you own or help with are counted" in sam
+    assert sam.count("$") == 1  # his own figure, nobody else's
+    mo = answer_to(scene, f"mo (member) types: /aigov {PORTFOLIO}")
+    assert "Figures are shown to the initiatives' owners and delegates" in mo and "$" not in mo
+    # The terminal shows what sam saw in Slack.
+    terminal = answer_to(scene, f'ada (admin) runs: aigov ask "{PORTFOLIO}" --as U0SUPPORT')
+    assert f"*{own}* spent in *FY2026" in terminal
+    assert "Only initiatives you own or help with are counted" in terminal
+
+
+def test_typos_and_questions_aigov_cannot_answer(demo: Demo) -> None:
+    want = expected(demo.files)
+    scene = between(demo.text, "Asking aigov", "\n───")
+    typo = answer_to(scene, f"lee (leader) types: /aigov {TYPO}")
+    this_quarter = money(want.spend(SUPPORT, *QUARTERS["Q4"]))
+    assert f"*{this_quarter}* spent in *Q4 2026, Oct 1 – Dec 31, 2026*." in typo
+    assert "Customer Support Assistant · no period given: Q4 2026" in typo
+    asked_back = answer_to(scene, f"lee (leader) types: /aigov {TYPOS}")
+    assert "Did you mean *Customer Support Assistant*" in asked_back and "$" not in asked_back
+    unknown = answer_to(scene, f"maya (Marketing) types: /aigov {UNKNOWN}")
+    assert f'I can\'t answer "{UNKNOWN}" yet. Questions I can answer:' in unknown
+    assert "• spend by department this year" in unknown
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: once the Q3 cycle is closed, 'have not reported' answers 'Everyone has "
+    "reported', though two initiatives never reported (the summary says so)",
+)
+def test_not_reported_names_those_that_never_reported(answers: dict[str, str]) -> None:
+    answer = answers["which initiatives have not reported?"]
+    assert "Everyone has reported" not in answer
+    assert CAMPAIGNS in answer and CHATBOT in answer

@@ -182,3 +182,48 @@ def test_status_questions(ws: LocalWorkspace) -> None:
         ws_settings.put(s, key="governance_channel", text="C0GOVERN", actor="t")
     not_reported = flat(ask(ws, LEAD, "which initiatives have not reported?"))
     assert "No review cycle is open" in not_reported
+
+
+def test_sprawl_and_the_report_command(ws: LocalWorkspace) -> None:
+    with ws.db.write() as s:
+        inventory.register(
+            s,
+            raw={
+                "name": "Support Reply Drafter",
+                "department": "Marketing",
+                "owner": MARKET,
+                "stage": "pilot",
+                "use_case": "answer customer tickets",
+                "provider": "OpenAI",
+            },
+            actor="t",
+            resolve_user=lambda u: u,
+        )
+        inventory.register(
+            s,
+            raw={
+                "name": "Ticket Answer Bot",
+                "department": "Support",
+                "owner": SUPPORT,
+                "stage": "pilot",
+                "use_case": "answer customer tickets",
+                "provider": "OpenAI",
+            },
+            actor="t",
+            resolve_user=lambda u: u,
+        )
+    sprawl = flat(ask(ws, MEMBER, "sprawl"))
+    assert "Possible duplicates across teams" in sprawl and "Support Reply Drafter" in sprawl
+    assert "$" not in sprawl
+    refused = flat(ask(ws, MEMBER, "report"))
+    assert "for leaders and admins" in refused
+    summary = flat(ask(ws, LEAD, "report 2026Q3"))
+    assert "Q3 2026" in summary and "$4,600.00" in summary
+    files = ws.emulator.wait_for(
+        lambda _: len([f for f in ws.emulator.files.values() if f.get("channel")]) == 2
+    )
+    assert files
+    names = sorted(f["name"] for f in ws.emulator.files.values())
+    assert names == ["aigov-2026Q3.png", "aigov-report-2026Q3.md"]
+    bad = flat(ask(ws, LEAD, "report 2026Q7"))
+    assert "not a fiscal quarter" in bad

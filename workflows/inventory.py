@@ -8,7 +8,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import STAGES, Delegate, Initiative, utcnow
 from workflows import audit
@@ -267,3 +267,29 @@ def _ratio(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
     return fuzz.token_set_ratio(a, b)
+
+
+def sprawl(session: Session) -> list[tuple[Initiative, list[Similar]]]:
+    """Every active initiative with the look-alikes it has in other departments (each
+    pair listed once)."""
+    active = list(session.exec(select(Initiative).where(col(Initiative.stage).in_(ACTIVE_STAGES))))
+    seen: set[frozenset[int]] = set()
+    found = []
+    for initiative in sorted(active, key=lambda i: i.name_key):
+        matches = []
+        for match in similar(
+            session,
+            name=initiative.name,
+            department=initiative.department,
+            description=initiative.description,
+            use_case=initiative.use_case,
+            provider=initiative.provider,
+            exclude_id=initiative.id,
+        ):
+            pair = frozenset((initiative.id or 0, match.initiative.id or 0))
+            if pair not in seen:
+                seen.add(pair)
+                matches.append(match)
+        if matches:
+            found.append((initiative, matches))
+    return found

@@ -7,16 +7,18 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import cycles
+from bot import charts, cycles
 from bot.listeners import admin, questions
 from bot.listeners import alerts as alert_listeners
 from bot.listeners import inventory as inv
 from bot.listeners.common import friendly
 from bot.runtime import Runtime
+from bot.views import report as report_views
 from templates import say, unescape_mrkdwn
-from workflows import chasing, review
+from workflows import chasing, inventory, report, review
 from workflows import settings as ws
 from workflows.errors import Forbidden
+from workflows.periods import PeriodError, Quarter
 
 
 def register(app: App, rt: Runtime) -> None:
@@ -62,6 +64,12 @@ def dispatch(
         inv.show(rt, respond, user_id=user_id, query=rest)
     elif word == "list":
         inv.list_(rt, respond, user_id=user_id, text=rest)
+    elif word == "sprawl":
+        with rt.db.read() as session:
+            groups = inventory.sprawl(session)
+        reply(say("inventory.j2", "sprawl_report", groups))
+    elif word == "report":
+        report_command(rt, client, respond, user_id=user_id, rest=rest)
     elif word == "review":
         review_command(rt, reply, user_id=user_id, rest=rest)
     elif word == "alerts":
@@ -99,3 +107,46 @@ def review_command(rt: Runtime, reply: Any, *, user_id: str, rest: str) -> None:
         status = chasing.status(session, cycle=cycle)
         period = ws.calendar(session).quarter_of(cycle.period_start).describe()
     reply(say("review.j2", "status", status, period))
+
+
+def report_command(
+    rt: Runtime, client: WebClient, respond: Any, *, user_id: str, rest: str
+) -> None:
+    """`/aigov report [quarter]`: the portfolio report (leaders and admins), summary here
+    and the full report with its chart in a DM."""
+    viewer = rt.viewer(user_id)
+    if not viewer.sees_all_figures:
+        raise Forbidden(action="report_portfolio")
+    with rt.db.read() as session:
+        calendar = ws.calendar(session)
+        try:
+            quarter = Quarter.parse(rest, calendar) if rest.strip() else cycles.default_quarter(rt)
+        except PeriodError:
+            respond(
+                text=say("report.j2", "bad_quarter", rest, plain=True), response_type="ephemeral"
+            )
+            return
+        data = report.portfolio_report(session, quarter=quarter, today=rt.today())
+        currency = ws.get(session, "currency")
+    blocks = report_views.summary_blocks(data, currency)
+    respond(
+        text=say("report.j2", "title", data.quarter_label, plain=True),
+        blocks=blocks,
+        response_type="ephemeral",
+    )
+    channel = client.conversations_open(users=user_id)["channel"]["id"]
+    client.files_upload_v2(
+        channel=channel,
+        file_uploads=[
+            {
+                "content": report_views.markdown(data, currency).encode(),
+                "filename": f"aigov-report-{data.quarter_code}.md",
+                "title": say("report.j2", "file_title", data.quarter_label, plain=True),
+            },
+            {
+                "content": charts.spend_and_value_png(data),
+                "filename": f"aigov-{data.quarter_code}.png",
+                "title": say("report.j2", "chart_title", data.quarter_label, plain=True),
+            },
+        ],
+    )
