@@ -236,7 +236,9 @@ def _report(session: Session, figures: list[Figure], source: str) -> None:
 
 
 def _costs(session: Session, ids: dict[str, int]) -> None:
-    csa, inv, exp, copy, con, hr, leg = (ids[k] for k in ("CSA", "INV", "EXP", "COPY", "CON", "HR", "LEG"))
+    csa, inv, exp, copy, con, hr, leg = (
+        ids[k] for k in ("CSA", "INV", "EXP", "COPY", "CON", "HR", "LEG")
+    )
     d = Decimal
     month = "month"
     figures: list[Figure] = []
@@ -341,7 +343,9 @@ def _review(session: Session, ids: dict[str, int]) -> None:
     )
     requests = {
         r.initiative_id: r
-        for r in session.exec(select(ReviewRequest).where(ReviewRequest.cycle_id == opened.cycle.id))
+        for r in session.exec(
+            select(ReviewRequest).where(ReviewRequest.cycle_id == opened.cycle.id)
+        )
     }
     for short in ("CSA", "INV"):
         request = requests[ids[short]]

@@ -115,7 +115,7 @@ def test_members_and_owners_never_get_others_figures(ws: LocalWorkspace) -> None
             owner,
         )
     scoped = flat(ask(ws, SUPPORT, "how much did we spend on AI last quarter?"))
-    assert "$3,600.00" in scoped and "Only initiatives you own or help with" in scoped
+    assert "$3,600.00" in scoped and "the initiatives you own or help with" in scoped
     hidden = flat(ask(ws, SUPPORT, "what does the campaign copy writer cost last quarter?"))
     assert "shown to its owner, delegates, leaders and admins only" in hidden
 

@@ -81,6 +81,9 @@ def _visible(session: Session, viewer: Viewer, rows: list[Initiative]) -> list[I
 def answer(session: Session, query: Query, *, viewer: Viewer, today: date, now: datetime) -> Answer:
     """The figure(s) a question asks for, from what the asker may see."""
     result = Answer(query=query, currency=ws.get(session, "currency"))
+    result.extra["today"] = today
+    if query.period.first_day <= today <= query.period.last_day:
+        result.extra["so_far"] = today  # the period is not over: figures are to date
     if query.measure == "status" and query.status == "stage":
         rows = _matching(session, query.filters)
         result.rows = [
@@ -143,8 +146,12 @@ def _spend(session: Session, result: Answer, rows: list[Initiative]) -> None:
             Row(_label(group, key, names), part.total_micros) for key, part in parts.items()
         ]
         result.rows = _ranked(labelled, q)
-    trend_first = Month.of(last).shift(-(TREND_MONTHS - 1))
-    by_month = figures.spend(session, scope=scope, first=trend_first.start, last=last).by_month
+    # The trend ends with the current month: months to come would read as a collapse.
+    trend_last = min(last, Month.of(result.extra.get("today") or last).start)  # type: ignore[arg-type]
+    trend_first = Month.of(trend_last).shift(-(TREND_MONTHS - 1))
+    by_month = figures.spend(
+        session, scope=scope, first=trend_first.start, last=trend_last
+    ).by_month
     result.trend = [
         (trend_first.shift(i), by_month.get(trend_first.shift(i).start, 0))
         for i in range(TREND_MONTHS)
@@ -274,7 +281,7 @@ def _forecast(
 def _budget_for(rows: list[Initiative], period: Period) -> int | None:
     """The initiatives' budgets over `period`, pro rata by month."""
     per_month = {"month": Decimal(1), "quarter": Decimal(1) / 3, "year": Decimal(1) / 12}
-    budgeted = [i for i in rows if i.budget_micros and i.budget_period]
+    budgeted = [i for i in rows if i.budget_micros and i.budget_period and i.stage != "retired"]
     total = sum(
         (Decimal(i.budget_micros or 0) * per_month[i.budget_period or "month"] for i in budgeted),
         Decimal(0),
@@ -297,10 +304,11 @@ def _status(
     if cycle is None:
         return
     ids = set(_ids(rows))
+    # Not reported: no figures submitted in this cycle, decided or not.
     pending = session.exec(
         select(ReviewRequest, Initiative)
         .join(Initiative, Initiative.id == ReviewRequest.initiative_id)
-        .where(ReviewRequest.cycle_id == cycle.id, ReviewRequest.status == "pending")
+        .where(ReviewRequest.cycle_id == cycle.id, col(ReviewRequest.submitted_at).is_(None))
         .order_by(Initiative.name_key)
     )
     result.rows = [
@@ -308,3 +316,4 @@ def _status(
         for r, i in pending
         if i.id in ids
     ]
+    result.initiative_ids = ()  # names and people only: no figures in this answer
