@@ -177,7 +177,9 @@ def test_registering_for_someone_else_tells_the_owner(ws: LocalWorkspace) -> Non
     register(ws, "U0ADMIN", name="Contract Review", department="Legal", owner=SUPPORT)
     told = ws.emulator.wait_for(lambda _: dm_texts(ws, SUPPORT))
     assert "<@U0ADMIN> registered *Contract Review*" in told[0]
-    assert "Registered *Contract Review*" in ws.emulator.wait_for(lambda _: dm_texts(ws, "U0ADMIN"))[0]
+    assert (
+        "Registered *Contract Review*" in ws.emulator.wait_for(lambda _: dm_texts(ws, "U0ADMIN"))[0]
+    )
 
 
 def test_show_without_a_name_asks_which(ws: LocalWorkspace) -> None:

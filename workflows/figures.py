@@ -293,10 +293,9 @@ def roi(value_micros: int, cost_micros: int) -> Decimal | None:
 
 def savings(baseline_micros: int | None, cost_micros: int, count: Decimal) -> Decimal | None:
     """(baseline cost per outcome - cost per outcome) x outcomes."""
-    per_outcome = cost_per_outcome(cost_micros, count)
-    if baseline_micros is None or per_outcome is None:
+    if baseline_micros is None or count <= 0:
         return None
-    return (Decimal(baseline_micros) / MICROS - per_outcome) * count
+    return (Decimal(baseline_micros) * count - cost_micros) / MICROS
 
 
 def projected_annual_cost(

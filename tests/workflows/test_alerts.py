@@ -119,7 +119,10 @@ def test_thresholds_fire_once_each_and_a_new_period_starts_fresh(db: Database) -
     assert result.new == [] and len(result.resolved) == 2
     _spend(db, iid, date(2026, 10, 1), "8500")
     fresh = _check(db, date(2026, 10, 2)).new  # 85% of Q4's budget; and 2.5x the months before
-    assert sorted((a.kind, a.period_key) for a in fresh) == [("spike", "2026-10"), ("threshold", "2026Q4")]
+    assert sorted((a.kind, a.period_key) for a in fresh) == [
+        ("spike", "2026-10"),
+        ("threshold", "2026Q4"),
+    ]
 
 
 def test_forecast_says_by_how_much_and_when(db: Database) -> None:

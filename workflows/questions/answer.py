@@ -142,9 +142,8 @@ def _spend(session: Session, result: Answer, rows: list[Initiative]) -> None:
         group = q.group_by or "initiative"
         parts = figures.spend_by(session, scope=scope, first=first, last=last, group=group)
         names = {i.id: i.name for i in rows}
-        labelled = [
-            Row(_label(group, key, names), part.total_micros) for key, part in parts.items()
-        ]
+        items = sorted(parts.items(), key=lambda kv: kv[0]) if group == "month" else parts.items()
+        labelled = [Row(_label(group, key, names), part.total_micros) for key, part in items]
         result.rows = _ranked(labelled, q)
     # The trend ends with the current month: months to come would read as a collapse.
     trend_last = min(last, Month.of(result.extra.get("today") or last).start)  # type: ignore[arg-type]
@@ -168,7 +167,7 @@ def _label(group: str, key: object, names: dict[int | None, str]) -> str:
 
 def _ranked(rows: list[Row], q: Query) -> list[Row]:
     if q.group_by == "month":
-        return sorted(rows, key=lambda r: r.label)
+        return rows  # already in calendar order
     sign = 1 if q.ascending else -1
     ordered = sorted(rows, key=lambda r: (sign * (r.value or 0), r.label))
     return ordered[: q.top] if q.top else ordered
@@ -219,7 +218,14 @@ def _ratio_measure(session: Session, result: Answer, rows: list[Initiative]) -> 
     result.sources, result.bases = spend.sources, spend.bases
     if q.compare_to is not None:
         result.compare_value, _ = _measure_of(session, rows, q.compare_to, q.measure)
-    if q.group_by or q.top:
+    if q.group_by == "month":
+        today = result.extra.get("today")
+        months = [m for m in q.period.months() if today is None or m.start <= today]
+        monthly = [
+            Row(m.label, _measure_of(session, rows, Period.month(m), q.measure)[0]) for m in months
+        ]
+        result.rows = [r for r in monthly if r.value is not None]
+    elif q.group_by or q.top:
         group = q.group_by or "initiative"
         buckets: dict[str, list[Initiative]] = {}
         for initiative in rows:
@@ -248,13 +254,24 @@ def _budget_use(
         ):
             continue  # a retired initiative has no budget to keep
         period = alerts.budget_period(calendar, initiative.budget_period, today)
-        spent = _spend_of(session, [initiative], period, None).total_micros
+        upto = Period(period.start, min(period.end, Month.of(today)), period.kind, period.label)
+        spent = _spend_of(session, [initiative], upto, None).total_micros
         result.rows.append(
             Row(initiative.name, spent, note=period.label, extra=initiative.budget_micros)
         )
         total_spent += spent
         total_budget += initiative.budget_micros
     result.value, result.compare_value = total_spent, total_budget or None
+    group = result.query.group_by
+    if group and group not in ("initiative", "month", "category"):
+        by_name = {i.name: str(getattr(i, group, "") or "(none)") for i in rows}
+        merged: dict[str, Row] = {}
+        for row in result.rows:
+            key = by_name[row.label]
+            into = merged.setdefault(key, Row(key, 0, extra=0))
+            into.value = (into.value or 0) + (row.value or 0)
+            into.extra = (into.extra or 0) + (row.extra or 0)
+        result.rows = list(merged.values())
     result.rows.sort(key=lambda r: -(r.value or 0) * 100 // max(int(r.extra or 1), 1))
     if result.query.top:
         result.rows = result.rows[: result.query.top]
@@ -270,12 +287,42 @@ def _forecast(
     if period.last_day < today:
         result.value, result.extra["actual"] = spent.total_micros, True
         return
+    if period.first_day > today:
+        result.value = _future(session, rows, period, result.query.filters.category, today)
+        result.compare_value = spent.total_micros
+        result.extra["budget"] = _budget_for(rows, period)
+        return
     projected, elapsed = alerts.run_rate(
         spent.total_micros, first=period.first_day, last=period.last_day, today=today
     )
     result.value, result.compare_value = projected, spent.total_micros
     result.extra.update({"elapsed": elapsed, "days": period.days})
     result.extra["budget"] = _budget_for(rows, period)
+    group = result.query.group_by
+    if group and group not in ("month", "category"):
+        buckets: dict[str, list[Initiative]] = {}
+        for i in rows:
+            key = i.name if group == "initiative" else str(getattr(i, group, "") or "(none)")
+            buckets.setdefault(key, []).append(i)
+        out = []
+        for key, members in buckets.items():
+            part = _spend_of(session, members, period, result.query.filters.category)
+            if part.has_data:
+                value, _ = alerts.run_rate(
+                    part.total_micros, first=period.first_day, last=period.last_day, today=today
+                )
+                out.append(Row(key, value))
+        result.rows = _ranked(out, result.query)
+
+
+def _future(
+    session: Session, rows: list[Initiative], period: Period, category: str | None, today: date
+) -> int:
+    """A period wholly to come: this fiscal year's daily run rate times its days."""
+    ytd = ws.calendar(session).year_to_date(today)
+    spent = _spend_of(session, rows, ytd, category).total_micros
+    elapsed = (today - ytd.first_day).days + 1
+    return (spent * period.days + elapsed // 2) // elapsed
 
 
 def _budget_for(rows: list[Initiative], period: Period) -> int | None:
@@ -294,7 +341,8 @@ def _status(
 ) -> None:
     q = result.query
     if q.status == "over_budget":
-        _budget_use(session, result, rows, today=today, now=now)
+        as_of = min(today, q.period.last_day) if q.period_explicit else today
+        _budget_use(session, result, rows, today=as_of, now=now)
         result.rows = [r for r in result.rows if r.extra and (r.value or 0) > r.extra]
         return
     cycle = review.current_cycle(session)
