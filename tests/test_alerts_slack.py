@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -183,3 +184,78 @@ def test_alerts_listing_and_budget_command_respect_roles(ws: LocalWorkspace) -> 
     ws.slack.command(LEAD, "budget department Support 1000 month")
     reply = ws.emulator.wait_for(lambda calls: [c for c in calls if c.method == "response_url"])[-1]
     assert "Budget of *Support* set to $1,000.00 per month" in reply.args["text"]
+
+
+def test_a_restart_between_checks_sends_nothing_twice(database_url: str) -> None:
+    def start() -> LocalWorkspace:
+        return LocalWorkspace(database_url=database_url, migrate=False, now=lambda: NOW)
+
+    with start() as first:
+        with first.db.write() as s:
+            ws_settings.put(s, key="governance_channel", text=GOVERN, actor=ADMIN)
+            inventory.register(
+                s,
+                raw={
+                    "name": "Doc Reader",
+                    "department": "Legal",
+                    "owner": OWNER,
+                    "stage": "production",
+                    "budget_amount": "1000",
+                    "budget_period": "month",
+                },
+                actor=ADMIN,
+                resolve_user=lambda u: u,
+            )
+            from workflows.costs import Figure, record_reported
+
+            doc = s.exec(select(Initiative)).one()
+            record_reported(
+                s,
+                [Figure(doc.id, "inference", "month", date(2026, 9, 1), Decimal("950"))],
+                source="import",
+                actor="t",
+            )
+        from bot.alerting import check_now
+
+        assert len(check_now(first.rt).new) == 2  # 80% and the forecast
+        first.emulator.wait_for(
+            lambda _: [m for m in governance(first) if "budget alert" in texts([m])]
+        )
+    with start() as second:  # a new process on the same database
+        from bot.alerting import check_now
+
+        assert check_now(second.rt).new == []
+        assert second.emulator.calls_of("chat.postMessage") == []
+
+
+def test_spike_and_stale_notices_read_plainly(ws: LocalWorkspace) -> None:
+    from bot.alerting import check_now
+    from workflows.costs import BillingLine, record_billing
+
+    with ws.db.write() as s:
+        initiative = s.exec(select(Initiative)).one()
+        initiative.stage = "production"
+        lines = [
+            BillingLine(f"m{m}", initiative.id, "inference", date(2026, m, 1), amount, "focus")
+            for m, amount in (
+                (5, 1_000_000_000),
+                (6, 1_000_000_000),
+                (7, 1_000_000_000),
+                (8, 2_500_000_000),
+            )
+        ]
+        record_billing(s, lines, actor="import", now=datetime(2026, 8, 31, tzinfo=UTC))
+    kinds = sorted(a.kind for a in check_now(ws.rt).new)
+    assert "spike" in kinds and "stale" in kinds
+    post = notice(ws)
+    assert (
+        "Aug 2026 spend jumped to $2,500.00, 2.5× the average of the three months before ($1,000.00)"
+        in texts([post])
+    )
+    assert "no billing data for 21 days (since 2026-08-31)" in texts([post])
+    snooze = ws.slack.find_button(post, text="Snooze a week")
+    ws.slack.click(
+        MEMBER, snooze["action_id"], value=snooze["value"], message=post, channel_id=GOVERN
+    )
+    refused = ws.emulator.wait_for(lambda _: ws.emulator.ephemerals(MEMBER))
+    assert "Only the initiative's owner" in refused[-1]["text"]
