@@ -88,6 +88,17 @@ def _amount(value: object, currency: str = "USD") -> str:
     return format_money(Decimal(str(value)).quantize(Decimal("0.000001")), currency)
 
 
+def _day(value: object) -> str:
+    """An ISO date ("2026-12-17") the way people write it ("Dec 17, 2026")."""
+    from datetime import date
+
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{day:%b} {day.day}, {day.year}"
+
+
 def _number(value: object, places: int = 2) -> str:
     """A ratio or count with at most `places` decimals and thousands separators."""
     if value is None:
@@ -114,6 +125,7 @@ def _build(*, plain: bool) -> Environment:
     env.filters["money"] = _money
     env.filters["amount"] = _amount
     env.filters["number"] = _number
+    env.filters["day"] = _day
     env.globals["plain"] = plain
     return env
 
@@ -154,6 +166,7 @@ def _html_environment() -> Environment:
     env.filters["money"] = _money
     env.filters["amount"] = _amount
     env.filters["number"] = _number
+    env.filters["day"] = _day
     env.globals["plain"] = True
     return env
 

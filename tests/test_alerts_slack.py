@@ -252,7 +252,7 @@ def test_spike_and_stale_notices_read_plainly(ws: LocalWorkspace) -> None:
         "Aug 2026 spend jumped to $2,500.00, 2.5× the average of the three months before ($1,000.00)"
         in texts([post])
     )
-    assert "no billing data for 21 days (since 2026-08-31)" in texts([post])
+    assert "no billing data for 21 days (since Aug 31, 2026)" in texts([post])
     snooze = ws.slack.find_button(post, text="Snooze a week")
     ws.slack.click(
         MEMBER, snooze["action_id"], value=snooze["value"], message=post, channel_id=GOVERN

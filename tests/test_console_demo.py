@@ -537,13 +537,13 @@ def test_month_end_costs_raise_a_threshold_and_a_forecast_alert(demo: Demo) -> N
     forecast = (
         f"🔮 *Sales Call Summaries*: at the current run rate the Q4 2026 budget will be "
         f"exceeded by {money(want.projected - 4200)} ({money(want.projected)} projected of "
-        f"$4,200.00), crossing it around {want.crosses_on.isoformat()}. "
+        f"$4,200.00), crossing it around {want.crosses_on:%b} {want.crosses_on.day}, {want.crosses_on.year}. "
         f"So far {money(want.spent)} is used."
     )
     assert want.crosses_on == date(2026, 12, 17)
     assert forecast == (
         "🔮 *Sales Call Summaries*: at the current run rate the Q4 2026 budget will be exceeded"
-        " by $777.05 ($4,977.05 projected of $4,200.00), crossing it around 2026-12-17."
+        " by $777.05 ($4,977.05 projected of $4,200.00), crossing it around Dec 17, 2026."
         " So far $3,300.00 is used."
     )
 
@@ -587,7 +587,7 @@ def test_alerts_are_refused_acknowledged_and_resolved_by_a_raise(demo: Demo) -> 
     resolved = between(raised, "aigov in #ai-governance (updated):", "aigov → lee (DM):")
     assert "Acknowledged by @maya" in resolved
     assert (
-        "crossing it around 2026-12-17" in resolved and "Resolved: it no longer holds" in resolved
+        "crossing it around Dec 17, 2026" in resolved and "Resolved: it no longer holds" in resolved
     )
     assert "] Acknowledge" not in resolved  # nothing left to act on
     assert "Budget of *Sales Call Summaries* set to $5,500.00 per quarter" in raised
