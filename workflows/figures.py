@@ -104,14 +104,20 @@ def _month_range(first: date, last: date) -> list[date]:
 
 
 def _filtered(query, scope: Scope):  # type: ignore[no-untyped-def]
+    query = initiatives_in(query, scope)
+    if scope.category is not None:
+        query = query.where(MonthlyCost.category == scope.category)
+    return query
+
+
+def initiatives_in(query, scope: Scope):  # type: ignore[no-untyped-def]
+    """`query` (joined to Initiative) narrowed to the scope's initiatives."""
     if scope.initiative_ids is not None:
         query = query.where(col(Initiative.id).in_(scope.initiative_ids))
     for name in ("department", "cost_center", "provider", "model", "stage", "use_case"):
         wanted = getattr(scope, name)
         if wanted is not None:
             query = query.where(func.lower(getattr(Initiative, name)) == wanted.lower())
-    if scope.category is not None:
-        query = query.where(MonthlyCost.category == scope.category)
     return query
 
 
@@ -121,21 +127,28 @@ _both = and_(
 
 
 def spend_by(
-    session: Session, *, scope: Scope, first: date, last: date, group: str
+    session: Session, *, scope: Scope, first: date, last: date, group: str | None
 ) -> dict[object, Spend]:
     """Spend per group key (initiative id, department, ..., category, month) over the
-    months from `first` to `last` inclusive."""
-    if group not in GROUPS:
+    months from `first` to `last` inclusive; `group=None` gives one total under None.
+
+    The database sums to one row per group, category, month and basis, so a portfolio
+    of thousands of initiatives is a few hundred rows here, not millions."""
+    if group is not None and group not in GROUPS:
         raise ValueError(group)
-    if group in ("category", "month"):
+    key_column: Any = None
+    if group is None:
+        pass
+    elif group in ("category", "month"):
         key_column = getattr(MonthlyCost, group)
     elif group == "initiative":
         key_column = Initiative.id
     else:
         key_column = getattr(Initiative, group)
+    keys = [key_column] if key_column is not None else []
     query = (
         select(
-            key_column,
+            *keys,
             MonthlyCost.category,
             MonthlyCost.month,
             MonthlyCost.basis,
@@ -149,27 +162,15 @@ def spend_by(
         .join(Initiative, Initiative.id == MonthlyCost.initiative_id)
         .where(MonthlyCost.month >= first, MonthlyCost.month <= last)
         .group_by(
-            key_column,
-            MonthlyCost.category,
-            MonthlyCost.month,
-            MonthlyCost.basis,
-            MonthlyCost.sources,
+            *keys, MonthlyCost.category, MonthlyCost.month, MonthlyCost.basis, MonthlyCost.sources
         )
     )
     result: dict[object, Spend] = defaultdict(Spend)
-    rows = session.exec(_filtered(query, scope))
-    for (
-        key,
-        category,
-        month,
-        basis,
-        sources,
-        amount,
-        billed,
-        reported,
-        o_billed,
-        o_reported,
-    ) in rows:
+    for row in session.exec(_filtered(query, scope)):
+        key = row[0] if keys else None
+        category, month, basis, sources, amount, billed, reported, o_billed, o_reported = row[
+            len(keys) :
+        ]
         result[key].add(
             category=category,
             month=month,
@@ -186,20 +187,7 @@ def spend_by(
 
 def spend(session: Session, *, scope: Scope, first: date, last: date) -> Spend:
     """Total spend for a scope over the months from `first` to `last` inclusive."""
-    total = Spend()
-    for part in spend_by(session, scope=scope, first=first, last=last, group="initiative").values():
-        for month, amount in part.by_month.items():
-            total.by_month[month] = total.by_month.get(month, 0) + amount
-        for category, amount in part.by_category.items():
-            total.by_category[category] = total.by_category.get(category, 0) + amount
-        total.total_micros += part.total_micros
-        total.bases |= part.bases
-        total.sources |= part.sources
-        total.billed_micros += part.billed_micros
-        total.reported_micros += part.reported_micros
-        total.overlap_billed_micros += part.overlap_billed_micros
-        total.overlap_reported_micros += part.overlap_reported_micros
-    return total
+    return spend_by(session, scope=scope, first=first, last=last, group=None).get(None, Spend())
 
 
 @dataclass
@@ -217,19 +205,28 @@ class Outcomes:
 
 
 def outcomes(
-    session: Session, *, initiative_ids: list[int], first: date, last: date
+    session: Session,
+    *,
+    initiative_ids: list[int] | None = None,
+    first: date,
+    last: date,
+    scope: Scope | None = None,
 ) -> dict[int, Outcomes]:
-    """Reported outcomes per initiative: a month's own figure, else a third of its quarter's."""
+    """Reported outcomes per initiative: a month's own figure, else a third of its quarter's.
+    Give the initiatives by id, or by a scope (for large portfolios: no long id lists)."""
     months = set(_month_range(first, last))
     query = (
         select(OutcomeRecord, Initiative.value_per_outcome_micros)
         .join(Initiative, Initiative.id == OutcomeRecord.initiative_id)
         .where(
-            col(OutcomeRecord.initiative_id).in_(initiative_ids),
             OutcomeRecord.period_start >= add_months(first, -2),
             OutcomeRecord.period_start <= last,
         )
     )
+    if initiative_ids is not None:
+        query = query.where(col(OutcomeRecord.initiative_id).in_(initiative_ids))
+    if scope is not None:
+        query = initiatives_in(query, scope)
     per_month: dict[tuple[int, date], tuple[int, Decimal, int]] = {}
     for record, unit_value in session.exec(query):
         for month in months_of(record.period_kind, record.period_start):
@@ -246,9 +243,9 @@ def outcomes(
             # Thirds of the value are whole micro-units that add back up to the quarter's.
             value = third(whole, record.period_start, month) if quarterly else whole
             per_month[key] = (3 if quarterly else 1, count, value)
-    result: dict[int, Outcomes] = {i: Outcomes() for i in initiative_ids}
+    result: dict[int, Outcomes] = {i: Outcomes() for i in initiative_ids or ()}
     for (initiative_id, _month), (divisor, count, value) in per_month.items():
-        total = result[initiative_id]
+        total = result.setdefault(initiative_id, Outcomes())
         total.count += count
         total.value_micros += value
         total.months_reported += 1

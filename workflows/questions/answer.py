@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -101,6 +101,8 @@ def answer(session: Session, query: Query, *, viewer: Viewer, today: date, now: 
             return result
         result.scoped_to_own = len(visible) < len(matching) or not query.filters.initiatives
     result.initiative_ids = _ids(visible)
+    if viewer.sees_all_figures:
+        visible = _whole(visible, query.filters)
     handler = {
         "status": _status,
         "budget_use": _budget_use,
@@ -119,19 +121,52 @@ def _ids(rows: list[Initiative]) -> tuple[int, ...]:
     return tuple(i.id or 0 for i in rows)
 
 
+class Selection(list[Initiative]):
+    """Initiatives an answer covers; when they are all those matching the question for
+    someone who sees everything, also the same set as a SQL scope, so a portfolio of
+    thousands is never sent to the database as a list of ids."""
+
+    scope: Scope | None = None
+
+
+_SCOPE_FIELDS = ("department", "cost_center", "provider", "model", "stage", "use_case")
+
+
+def _whole(rows: list[Initiative], filters: Filters) -> Selection:
+    selection = Selection(rows)
+    ids = _ids(rows) if filters.initiatives else None
+    fields = {name: getattr(filters, name) for name in _SCOPE_FIELDS}
+    selection.scope = Scope(initiative_ids=ids, **fields)
+    return selection
+
+
+def _part(rows: list[Initiative], members: list[Initiative], group: str, key: str) -> Selection:
+    """A group of a selection: still a SQL scope where the group is a scope field."""
+    part = Selection(members)
+    base = getattr(rows, "scope", None)
+    if base is not None and group in _SCOPE_FIELDS and key != "(none)":
+        part.scope = replace(base, **{group: key})
+    return part
+
+
+def _scope(rows: list[Initiative], category: str | None = None) -> Scope:
+    base = getattr(rows, "scope", None)
+    if base is not None:
+        return replace(base, category=category)
+    return Scope(initiative_ids=_ids(rows), category=category)
+
+
 def _spend_of(
     session: Session, rows: list[Initiative], period: Period, category: str | None
 ) -> Spend:
     first, last = figures.bounds(period)
-    return figures.spend(
-        session, scope=Scope(initiative_ids=_ids(rows), category=category), first=first, last=last
-    )
+    return figures.spend(session, scope=_scope(rows, category), first=first, last=last)
 
 
 def _spend(session: Session, result: Answer, rows: list[Initiative]) -> None:
     q = result.query
     first, last = figures.bounds(q.period)
-    scope = Scope(initiative_ids=_ids(rows), category=q.filters.category)
+    scope = _scope(rows, q.filters.category)
     total = figures.spend(session, scope=scope, first=first, last=last)
     result.value, result.sources, result.bases = total.total_micros, total.sources, total.bases
     if q.compare_to is not None:
@@ -173,48 +208,62 @@ def _ranked(rows: list[Row], q: Query) -> list[Row]:
     return ordered[: q.top] if q.top else ordered
 
 
+Totals = list[tuple[Initiative, int, figures.Outcomes]]
+
+
+def _totals(session: Session, rows: list[Initiative], period: Period) -> tuple[Totals, Spend]:
+    """Each initiative's spend and outcomes over `period`, in two queries whatever the size."""
+    first, last = figures.bounds(period)
+    scope = _scope(rows)
+    total = figures.spend(session, scope=scope, first=first, last=last)
+    per = figures.spend_by(session, scope=scope, first=first, last=last, group="initiative")
+    done = figures.outcomes(session, scope=scope, first=first, last=last)
+    items = [
+        (i, per[i.id].total_micros if i.id in per else 0, done.get(i.id or 0, figures.Outcomes()))
+        for i in rows
+    ]
+    return items, total
+
+
+def _measure_from(items: Totals, measure: str) -> Decimal | int | None:
+    """A ratio or outcome measure over several initiatives: their totals first, then the ratio."""
+    spent = sum(cost for _, cost, _ in items)
+    count = sum((o.count for _, _, o in items), Decimal(0))
+    value = sum(o.value_micros for _, _, o in items)
+    if not any(o.has_data for _, _, o in items):
+        return None
+    if measure == "outcomes":
+        return count
+    if measure == "value":
+        return value
+    if measure == "cost_per_outcome":
+        per = figures.cost_per_outcome(spent, count)
+        return None if per is None else int(per * 1_000_000)
+    if measure == "value_per_ai_dollar":
+        return figures.value_per_ai_dollar(value, spent)
+    if measure == "roi":
+        return figures.roi(value, spent)
+    if measure == "savings":
+        saved = [
+            figures.savings(i.baseline_cost_per_outcome_micros, cost, o.count)
+            for i, cost, o in items
+        ]
+        known = [x for x in saved if x is not None]
+        return int(sum(known, Decimal(0)) * 1_000_000) if known else None
+    raise ValueError(measure)
+
+
 def _measure_of(
     session: Session, rows: list[Initiative], period: Period, measure: str
 ) -> tuple[Decimal | int | None, Spend]:
-    """A ratio or outcome measure over several initiatives: their totals first, then the ratio."""
-    first, last = figures.bounds(period)
-    spend = figures.spend(session, scope=Scope(initiative_ids=_ids(rows)), first=first, last=last)
-    done = figures.outcomes(session, initiative_ids=list(_ids(rows)), first=first, last=last)
-    count = sum((o.count for o in done.values()), Decimal(0))
-    value = sum(o.value_micros for o in done.values())
-    reported = any(o.has_data for o in done.values())
-    if measure == "outcomes":
-        return (count if reported else None), spend
-    if measure == "value":
-        return (value if reported else None), spend
-    if measure == "cost_per_outcome":
-        per = figures.cost_per_outcome(spend.total_micros, count)
-        return (None if per is None else int(per * 1_000_000)), spend
-    if measure == "value_per_ai_dollar":
-        return (figures.value_per_ai_dollar(value, spend.total_micros) if reported else None), spend
-    if measure == "roi":
-        return (figures.roi(value, spend.total_micros) if reported else None), spend
-    if measure == "savings":
-        total = Decimal(0)
-        any_baseline = False
-        for initiative in rows:
-            o = done.get(initiative.id or 0)
-            one = _spend_of(session, [initiative], period, None)
-            saved = figures.savings(
-                initiative.baseline_cost_per_outcome_micros,
-                one.total_micros,
-                o.count if o else Decimal(0),
-            )
-            if saved is not None:
-                total += saved
-                any_baseline = True
-        return (int(total * 1_000_000) if any_baseline else None), spend
-    raise ValueError(measure)
+    items, total = _totals(session, rows, period)
+    return _measure_from(items, measure), total
 
 
 def _ratio_measure(session: Session, result: Answer, rows: list[Initiative]) -> None:
     q = result.query
-    result.value, spend = _measure_of(session, rows, q.period, q.measure)
+    items, spend = _totals(session, rows, q.period)
+    result.value = _measure_from(items, q.measure)
     result.sources, result.bases = spend.sources, spend.bases
     if q.compare_to is not None:
         result.compare_value, _ = _measure_of(session, rows, q.compare_to, q.measure)
@@ -227,17 +276,17 @@ def _ratio_measure(session: Session, result: Answer, rows: list[Initiative]) -> 
         result.rows = [r for r in monthly if r.value is not None]
     elif q.group_by or q.top:
         group = q.group_by or "initiative"
-        buckets: dict[str, list[Initiative]] = {}
-        for initiative in rows:
+        buckets: dict[str, Totals] = {}
+        for item in items:
+            initiative = item[0]
             key = (
                 initiative.name
                 if group == "initiative"
                 else str(getattr(initiative, group, "") or "(none)")
             )
-            buckets.setdefault(key, []).append(initiative)
+            buckets.setdefault(key, []).append(item)
         labelled = [
-            Row(label, _measure_of(session, members, q.period, q.measure)[0])
-            for label, members in buckets.items()
+            Row(label, _measure_from(members, q.measure)) for label, members in buckets.items()
         ]
         result.rows = _ranked([r for r in labelled if r.value is not None], q)
 
@@ -248,19 +297,27 @@ def _budget_use(
     """Each initiative's spend in its budget's current period against the budget."""
     calendar = ws.calendar(session)
     total_spent = total_budget = 0
-    for initiative in rows:
-        if initiative.stage == "retired" or not (
-            initiative.budget_micros and initiative.budget_period
-        ):
-            continue  # a retired initiative has no budget to keep
-        period = alerts.budget_period(calendar, initiative.budget_period, today)
+    budgeted = [i for i in rows if i.stage != "retired" and i.budget_micros and i.budget_period]
+    # One query per kind of budget period (month, quarter, year), not one per initiative.
+    spent_in: dict[str, dict[object, Spend]] = {}
+    periods: dict[str, Period] = {}
+    for kind in sorted({i.budget_period or "" for i in budgeted}):
+        period = alerts.budget_period(calendar, kind, today)
         upto = Period(period.start, min(period.end, Month.of(today)), period.kind, period.label)
-        spent = _spend_of(session, [initiative], upto, None).total_micros
+        first, last = figures.bounds(upto)
+        spent_in[kind] = figures.spend_by(
+            session, scope=_scope(rows), first=first, last=last, group="initiative"
+        )
+        periods[kind] = period
+    for initiative in budgeted:  # a retired initiative has no budget to keep
+        kind = initiative.budget_period or ""
+        part = spent_in[kind].get(initiative.id)
+        spent = part.total_micros if part else 0
         result.rows.append(
-            Row(initiative.name, spent, note=period.label, extra=initiative.budget_micros)
+            Row(initiative.name, spent, note=periods[kind].label, extra=initiative.budget_micros)
         )
         total_spent += spent
-        total_budget += initiative.budget_micros
+        total_budget += initiative.budget_micros or 0
     result.value, result.compare_value = total_spent, total_budget or None
     group = result.query.group_by
     if group and group not in ("initiative", "month", "category"):
@@ -306,7 +363,9 @@ def _forecast(
             buckets.setdefault(key, []).append(i)
         out = []
         for key, members in buckets.items():
-            part = _spend_of(session, members, period, result.query.filters.category)
+            part = _spend_of(
+                session, _part(rows, members, group, key), period, result.query.filters.category
+            )
             if part.has_data:
                 value, _ = alerts.run_rate(
                     part.total_micros, first=period.first_day, last=period.last_day, today=today
