@@ -21,6 +21,7 @@ from bot.cli_io import (
     cli_actor,
     open_database,
     out,
+    print_import_result,
     reject_rows,
 )
 from templates import say
@@ -82,18 +83,7 @@ def run_figures_import(kind: Kind, file: Path, *, dry_run: bool, skip_bad: bool)
         raise click.exceptions.Exit(1) from exc
     finally:
         db.dispose()
-    if result.bad:
-        out(console, _say("skipped_heading", len(result.bad)))
-        _print_bad_rows(console, result.bad)
-    summary = _say(
-        "import_summary",
-        result.rows_read,
-        result.created,
-        result.updated,
-        result.unchanged,
-        result.skipped,
-    )
-    out(console, summary)
+    print_import_result(console, result)
     print_figure_totals(console, plan, currency)
     out(console, say("alerts.j2", "checked", len(checked.new), len(checked.resolved), plain=True))
 

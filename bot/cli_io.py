@@ -123,6 +123,22 @@ def _console(*, stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
+def print_import_result(console: Console, result: Any) -> None:
+    """The rows skipped (with --skip-bad) and the counts of an applied import."""
+    if result.bad:
+        out(console, _say("skipped_heading", len(result.bad)))
+        _print_bad_rows(console, result.bad)
+    summary = _say(
+        "import_summary",
+        result.rows_read,
+        result.created,
+        result.updated,
+        result.unchanged,
+        result.skipped,
+    )
+    out(console, summary)
+
+
 def out(console: Console, text: str) -> None:
     console.print(text, markup=False, emoji=False)
 
@@ -241,18 +257,7 @@ def import_inventory(file: Path, dry_run: bool, skip_bad: bool) -> None:
         raise click.exceptions.Exit(1) from exc
     finally:
         db.dispose()
-    if result.bad:
-        out(console, _say("skipped_heading", len(result.bad)))
-        _print_bad_rows(console, result.bad)
-    summary = _say(
-        "import_summary",
-        result.rows_read,
-        result.created,
-        result.updated,
-        result.unchanged,
-        result.skipped,
-    )
-    out(console, summary)
+    print_import_result(console, result)
 
 
 def _resolve_owners(
