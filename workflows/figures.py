@@ -185,6 +185,23 @@ def spend_by(
     return dict(result)
 
 
+def total_by_initiative(
+    session: Session, *, scope: Scope, first: date, last: date
+) -> dict[int, int]:
+    """Each initiative's total spend (micro-units): one row per initiative, for rankings
+    and ratios over large portfolios."""
+    query = (
+        select(MonthlyCost.initiative_id, func.sum(MonthlyCost.amount_micros))
+        .join(Initiative, Initiative.id == MonthlyCost.initiative_id)
+        .where(MonthlyCost.month >= first, MonthlyCost.month <= last)
+        .group_by(MonthlyCost.initiative_id)
+    )
+    return {
+        initiative_id: int(amount)
+        for initiative_id, amount in session.exec(_filtered(query, scope))
+    }
+
+
 def spend(session: Session, *, scope: Scope, first: date, last: date) -> Spend:
     """Total spend for a scope over the months from `first` to `last` inclusive."""
     return spend_by(session, scope=scope, first=first, last=last, group=None).get(None, Spend())

@@ -216,12 +216,9 @@ def _totals(session: Session, rows: list[Initiative], period: Period) -> tuple[T
     first, last = figures.bounds(period)
     scope = _scope(rows)
     total = figures.spend(session, scope=scope, first=first, last=last)
-    per = figures.spend_by(session, scope=scope, first=first, last=last, group="initiative")
+    per = figures.total_by_initiative(session, scope=scope, first=first, last=last)
     done = figures.outcomes(session, scope=scope, first=first, last=last)
-    items = [
-        (i, per[i.id].total_micros if i.id in per else 0, done.get(i.id or 0, figures.Outcomes()))
-        for i in rows
-    ]
+    items = [(i, per.get(i.id or 0, 0), done.get(i.id or 0, figures.Outcomes())) for i in rows]
     return items, total
 
 
@@ -299,20 +296,19 @@ def _budget_use(
     total_spent = total_budget = 0
     budgeted = [i for i in rows if i.stage != "retired" and i.budget_micros and i.budget_period]
     # One query per kind of budget period (month, quarter, year), not one per initiative.
-    spent_in: dict[str, dict[object, Spend]] = {}
+    spent_in: dict[str, dict[int, int]] = {}
     periods: dict[str, Period] = {}
     for kind in sorted({i.budget_period or "" for i in budgeted}):
         period = alerts.budget_period(calendar, kind, today)
         upto = Period(period.start, min(period.end, Month.of(today)), period.kind, period.label)
         first, last = figures.bounds(upto)
-        spent_in[kind] = figures.spend_by(
-            session, scope=_scope(rows), first=first, last=last, group="initiative"
+        spent_in[kind] = figures.total_by_initiative(
+            session, scope=_scope(rows), first=first, last=last
         )
         periods[kind] = period
     for initiative in budgeted:  # a retired initiative has no budget to keep
         kind = initiative.budget_period or ""
-        part = spent_in[kind].get(initiative.id)
-        spent = part.total_micros if part else 0
+        spent = spent_in[kind].get(initiative.id or 0, 0)
         result.rows.append(
             Row(initiative.name, spent, note=periods[kind].label, extra=initiative.budget_micros)
         )
