@@ -103,8 +103,21 @@ def _month_range(first: date, last: date) -> list[date]:
     return months
 
 
-def _filtered(query, scope: Scope):  # type: ignore[no-untyped-def]
-    query = initiatives_in(query, scope)
+_INITIATIVE_FIELDS = ("department", "cost_center", "provider", "model", "stage", "use_case")
+
+
+def _needs_join(scope: Scope, group: str | None = None) -> bool:
+    """Whether a rollup query must join the initiative table: only to filter or group by
+    an initiative's fields. Skipping it makes portfolio-wide sums much cheaper."""
+    fields = any(getattr(scope, name) is not None for name in _INITIATIVE_FIELDS)
+    return fields or group not in (None, "category", "month", "initiative")
+
+
+def _filtered(query, scope: Scope, *, joined: bool = True):  # type: ignore[no-untyped-def]
+    if joined:
+        query = initiatives_in(query, scope)
+    elif scope.initiative_ids is not None:
+        query = query.where(col(MonthlyCost.initiative_id).in_(scope.initiative_ids))
     if scope.category is not None:
         query = query.where(MonthlyCost.category == scope.category)
     return query
@@ -142,7 +155,7 @@ def spend_by(
     elif group in ("category", "month"):
         key_column = getattr(MonthlyCost, group)
     elif group == "initiative":
-        key_column = Initiative.id
+        key_column = MonthlyCost.initiative_id
     else:
         key_column = getattr(Initiative, group)
     keys = [key_column] if key_column is not None else []
@@ -159,14 +172,16 @@ def spend_by(
             func.sum(case((_both, MonthlyCost.billed_micros), else_=0)),
             func.sum(case((_both, MonthlyCost.reported_micros), else_=0)),
         )
-        .join(Initiative, Initiative.id == MonthlyCost.initiative_id)
         .where(MonthlyCost.month >= first, MonthlyCost.month <= last)
         .group_by(
             *keys, MonthlyCost.category, MonthlyCost.month, MonthlyCost.basis, MonthlyCost.sources
         )
     )
+    joined = _needs_join(scope, group)
+    if joined:
+        query = query.join(Initiative, Initiative.id == MonthlyCost.initiative_id)
     result: dict[object, Spend] = defaultdict(Spend)
-    for row in session.exec(_filtered(query, scope)):
+    for row in session.exec(_filtered(query, scope, joined=joined)):
         key = row[0] if keys else None
         category, month, basis, sources, amount, billed, reported, o_billed, o_reported = row[
             len(keys) :
@@ -192,14 +207,14 @@ def total_by_initiative(
     and ratios over large portfolios."""
     query = (
         select(MonthlyCost.initiative_id, func.sum(MonthlyCost.amount_micros))
-        .join(Initiative, Initiative.id == MonthlyCost.initiative_id)
         .where(MonthlyCost.month >= first, MonthlyCost.month <= last)
         .group_by(MonthlyCost.initiative_id)
     )
-    return {
-        initiative_id: int(amount)
-        for initiative_id, amount in session.exec(_filtered(query, scope))
-    }
+    joined = _needs_join(scope)
+    if joined:
+        query = query.join(Initiative, Initiative.id == MonthlyCost.initiative_id)
+    rows = session.exec(_filtered(query, scope, joined=joined))
+    return {initiative_id: int(amount) for initiative_id, amount in rows}
 
 
 def spend(session: Session, *, scope: Scope, first: date, last: date) -> Spend:
