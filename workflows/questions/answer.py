@@ -175,10 +175,22 @@ def _spend(session: Session, result: Answer, rows: list[Initiative]) -> None:
         ).total_micros
     if q.group_by or q.top:
         group = q.group_by or "initiative"
-        parts = figures.spend_by(session, scope=scope, first=first, last=last, group=group)
-        names = {i.id: i.name for i in rows}
-        items = sorted(parts.items(), key=lambda kv: kv[0]) if group == "month" else parts.items()
-        labelled = [Row(_label(group, key, names), part.total_micros) for key, part in items]
+        if group in _SCOPE_FIELDS:
+            # One total per initiative, grouped here: no join over every month and category.
+            per = figures.total_by_initiative(session, scope=scope, first=first, last=last)
+            sums: dict[str, int] = {}
+            for initiative in rows:
+                if (initiative.id or 0) in per:
+                    key = str(getattr(initiative, group) or "(none)")
+                    sums[key] = sums.get(key, 0) + per[initiative.id or 0]
+            labelled = [Row(key, total) for key, total in sums.items()]
+        else:
+            parts = figures.spend_by(session, scope=scope, first=first, last=last, group=group)
+            names = {i.id: i.name for i in rows}
+            items = (
+                sorted(parts.items(), key=lambda kv: kv[0]) if group == "month" else parts.items()
+            )
+            labelled = [Row(_label(group, key, names), part.total_micros) for key, part in items]
         result.rows = _ranked(labelled, q)
     # The trend ends with the current month: months to come would read as a collapse.
     trend_last = min(last, Month.of(result.extra.get("today") or last).start)  # type: ignore[arg-type]
