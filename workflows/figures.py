@@ -247,8 +247,16 @@ def outcomes(
     """Reported outcomes per initiative: a month's own figure, else a third of its quarter's.
     Give the initiatives by id, or by a scope (for large portfolios: no long id lists)."""
     months = set(_month_range(first, last))
+    # Plain columns, not ORM objects: a large portfolio has tens of thousands of records.
     query = (
-        select(OutcomeRecord, Initiative.value_per_outcome_micros)
+        select(
+            OutcomeRecord.initiative_id,
+            OutcomeRecord.period_kind,
+            OutcomeRecord.period_start,
+            OutcomeRecord.outcomes,
+            OutcomeRecord.value_micros,
+            Initiative.value_per_outcome_micros,
+        )
         .join(Initiative, Initiative.id == OutcomeRecord.initiative_id)
         .where(
             OutcomeRecord.period_start >= add_months(first, -2),
@@ -260,20 +268,18 @@ def outcomes(
     if scope is not None:
         query = initiatives_in(query, scope)
     per_month: dict[tuple[int, date], tuple[int, Decimal, int]] = {}
-    for record, unit_value in session.exec(query):
-        for month in months_of(record.period_kind, record.period_start):
+    for initiative_id, kind, start, reported, value_micros, unit_value in session.exec(query):
+        quarterly = kind == "quarter"
+        for month in months_of(kind, start):
             if month not in months:
                 continue
-            key = (record.initiative_id, month)
-            if record.period_kind == "quarter" and key in per_month and per_month[key][0] == 1:
+            key = (initiative_id, month)
+            if quarterly and key in per_month and per_month[key][0] == 1:
                 continue  # the month's own report wins over a share of the quarter's
-            quarterly = record.period_kind == "quarter"
-            count = Decimal(record.outcomes) / 3 if quarterly else Decimal(record.outcomes)
-            whole = record.value_micros
-            if whole is None:
-                whole = record.outcomes * (unit_value or 0)
+            count = Decimal(reported) / 3 if quarterly else Decimal(reported)
+            whole = value_micros if value_micros is not None else reported * (unit_value or 0)
             # Thirds of the value are whole micro-units that add back up to the quarter's.
-            value = third(whole, record.period_start, month) if quarterly else whole
+            value = third(whole, start, month) if quarterly else whole
             per_month[key] = (3 if quarterly else 1, count, value)
     result: dict[int, Outcomes] = {i: Outcomes() for i in initiative_ids or ()}
     for (initiative_id, _month), (divisor, count, value) in per_month.items():
