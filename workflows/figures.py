@@ -173,8 +173,9 @@ def spend_by(
             func.sum(case((_both, MonthlyCost.reported_micros), else_=0)),
         )
         .where(MonthlyCost.month >= first, MonthlyCost.month <= last)
+        # in the order of ix_monthly_cost_cover: the database sums as it reads, no sort
         .group_by(
-            *keys, MonthlyCost.category, MonthlyCost.month, MonthlyCost.basis, MonthlyCost.sources
+            MonthlyCost.month, MonthlyCost.category, MonthlyCost.basis, MonthlyCost.sources, *keys
         )
     )
     joined = _needs_join(scope, group)
@@ -247,7 +248,6 @@ def outcomes(
     """Reported outcomes per initiative: a month's own figure, else a third of its quarter's.
     Give the initiatives by id, or by a scope (for large portfolios: no long id lists)."""
     months = set(_month_range(first, last))
-    # Plain columns, not ORM objects: a large portfolio has tens of thousands of records.
     query = (
         select(
             OutcomeRecord.initiative_id,
@@ -267,29 +267,33 @@ def outcomes(
         query = query.where(col(OutcomeRecord.initiative_id).in_(initiative_ids))
     if scope is not None:
         query = initiatives_in(query, scope)
-    per_month: dict[tuple[int, date], tuple[int, Decimal, int]] = {}
-    for initiative_id, kind, start, reported, value_micros, unit_value in session.exec(query):
+    # (initiative, month) -> (1: the month's own figure, 3: a third of the quarter's;
+    # outcomes in thirds; value): whole numbers, so a year of 10,000 initiatives adds up fast
+    per_month: dict[tuple[int, date], tuple[int, int, int]] = {}
+    for iid, kind, start, count, value_micros, unit_value in session.exec(query):
         quarterly = kind == "quarter"
+        whole = count * (unit_value or 0) if value_micros is None else value_micros
         for month in months_of(kind, start):
             if month not in months:
                 continue
-            key = (initiative_id, month)
-            if quarterly and key in per_month and per_month[key][0] == 1:
-                continue  # the month's own report wins over a share of the quarter's
-            count = Decimal(reported) / 3 if quarterly else Decimal(reported)
-            whole = value_micros if value_micros is not None else reported * (unit_value or 0)
-            # Thirds of the value are whole micro-units that add back up to the quarter's.
-            value = third(whole, start, month) if quarterly else whole
-            per_month[key] = (3 if quarterly else 1, count, value)
+            key = (iid, month)
+            if quarterly:
+                if key in per_month and per_month[key][0] == 1:
+                    continue  # the month's own report wins over a share of the quarter's
+                # Thirds of the value are whole micro-units that add back up to the quarter's.
+                per_month[key] = (3, count, third(whole, start, month))
+            else:
+                per_month[key] = (1, count * 3, whole)
+    thirds: dict[int, int] = dict.fromkeys(initiative_ids or (), 0)
     result: dict[int, Outcomes] = {i: Outcomes() for i in initiative_ids or ()}
-    for (initiative_id, _month), (divisor, count, value) in per_month.items():
+    for (initiative_id, _month), (divisor, count_thirds, value) in per_month.items():
         total = result.setdefault(initiative_id, Outcomes())
-        total.count += count
+        thirds[initiative_id] = thirds.get(initiative_id, 0) + count_thirds
         total.value_micros += value
         total.months_reported += 1
         total.prorated = total.prorated or divisor == 3
-    for total in result.values():
-        total.count = _tidy(total.count)
+    for initiative_id, total in result.items():
+        total.count = _tidy(Decimal(thirds[initiative_id]) / 3)
     return result
 
 
