@@ -9,7 +9,7 @@ in workflows.chasing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlmodel import Session, col, select
@@ -442,5 +442,19 @@ def current_cycle(session: Session) -> ReviewCycle | None:
         select(ReviewCycle)
         .where(ReviewCycle.kind == "quarterly")
         .order_by(col(ReviewCycle.status) == "closed", col(ReviewCycle.opened_at).desc())
+    )
+    return session.exec(query).first()
+
+
+def cycle_of(session: Session, *, first: date, last: date) -> ReviewCycle | None:
+    """The latest quarterly cycle reviewing a quarter that starts within first..last."""
+    query = (
+        select(ReviewCycle)
+        .where(
+            ReviewCycle.kind == "quarterly",
+            col(ReviewCycle.period_start) >= first,
+            col(ReviewCycle.period_start) <= last,
+        )
+        .order_by(col(ReviewCycle.period_start).desc())
     )
     return session.exec(query).first()

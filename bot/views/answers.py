@@ -41,7 +41,7 @@ def render(
 def _table(result: Answer, plain: bool) -> tuple[str, list[bk.Block]]:
     head = say(T, "table_head", result, plain=plain)
     if not result.rows:
-        body = [say(T, "empty_table", result, plain=plain)]
+        body = [line for line in [say(T, "empty_table", result, plain=plain)] if line]
     else:
         body = [
             say(T, "row", result, row, n, plain=plain)

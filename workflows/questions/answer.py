@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from storage.models import Initiative, ReviewRequest
 from workflows import alerts, figures, inventory, review
@@ -18,6 +18,7 @@ from workflows.questions.query import Filters, Query
 
 TREND_MONTHS = 6
 MONEY_MEASURES = ("spend", "value", "forecast", "savings", "budget_use", "cost_per_outcome")
+_SCOPE_FIELDS = ("department", "cost_center", "provider", "model", "stage", "use_case")
 
 
 @dataclass
@@ -53,18 +54,16 @@ class Answer:
 
 
 def _matching(session: Session, filters: Filters) -> list[Initiative]:
+    """The initiatives a question is about, in name order (ties in a ranking stay stable)."""
     query = select(Initiative)
     if filters.initiatives:
         keys = [inventory.name_key(n) for n in filters.initiatives]
         query = query.where(col(Initiative.name_key).in_(keys))
-    for name in ("department", "cost_center", "provider", "model", "stage", "use_case"):
+    for name in _SCOPE_FIELDS:
         wanted = getattr(filters, name)
         if wanted:
-            rows = [
-                i for i in session.exec(query) if (getattr(i, name) or "").lower() == wanted.lower()
-            ]
-            query = select(Initiative).where(col(Initiative.id).in_([i.id for i in rows]))
-    return list(session.exec(query))
+            query = query.where(func.lower(getattr(Initiative, name)) == wanted.lower())
+    return list(session.exec(query.order_by(Initiative.name_key)))
 
 
 def _visible(session: Session, viewer: Viewer, rows: list[Initiative]) -> list[Initiative]:
@@ -128,8 +127,6 @@ class Selection(list[Initiative]):
 
     scope: Scope | None = None
 
-
-_SCOPE_FIELDS = ("department", "cost_center", "provider", "model", "stage", "use_case")
 
 
 def _whole(rows: list[Initiative], filters: Filters) -> Selection:
@@ -333,7 +330,9 @@ def _budget_use(
         merged: dict[str, Row] = {}
         for row in result.rows:
             key = by_name[row.label]
-            into = merged.setdefault(key, Row(key, 0, extra=0))
+            # A group's budgets may run over different periods: name the period only if one.
+            into = merged.setdefault(key, Row(key, 0, note=row.note, extra=0))
+            into.note = into.note if into.note == row.note else ""
             into.value = (into.value or 0) + (row.value or 0)
             into.extra = (into.extra or 0) + (row.extra or 0)
         result.rows = list(merged.values())
@@ -412,11 +411,17 @@ def _status(
         _budget_use(session, result, rows, today=as_of, now=now)
         result.rows = [r for r in result.rows if r.extra and (r.value or 0) > r.extra]
         return
-    cycle = review.current_cycle(session)
+    # A named quarter means that quarter's review; otherwise the open (or latest) one.
+    cycle = (
+        review.cycle_of(session, first=q.period.first_day, last=q.period.last_day)
+        if q.period_explicit
+        else review.current_cycle(session)
+    )
     result.extra["cycle"] = (
         ws.calendar(session).quarter_of(cycle.period_start).label if cycle else None
     )
     if cycle is None:
+        result.extra["no_review_of"] = q.period.label if q.period_explicit else None
         return
     ids = set(_ids(rows))
     # Not reported: no figures submitted in this cycle, decided or not.
