@@ -128,7 +128,6 @@ class Selection(list[Initiative]):
     scope: Scope | None = None
 
 
-
 def _whole(rows: list[Initiative], filters: Filters) -> Selection:
     selection = Selection(rows)
     ids = _ids(rows) if filters.initiatives else None
