@@ -2,7 +2,7 @@
 would ask, with /aigov, in DMs, by @mentioning the bot in #ai-governance, one with
 "chart" and one with "share"; then an owner and a member ask about the whole portfolio
 and get only what they may see, `aigov ask --as` shows the same in the terminal, typos
-are forgiven (or asked back about), and a question aigov cannot answer gets examples.
+are forgiven (or asked back about, with a button per name), and a question aigov cannot answer gets examples.
 Every Slack answer comes from the running app through the emulator."""
 
 from __future__ import annotations
@@ -97,6 +97,8 @@ def questions_by_role(story: Story) -> None:
     story.types(LEE, TYPO, expect=SLASH)
     story.note(words("typos_note"))
     story.types(LEE, TYPOS, expect=SLASH)
+    story.note(words("choice_note"))
+    story.presses(LEE, "Customer Support Assistant", expect=SLASH)
     story.note(words("unknown_note"))
     story.types(MAYA, UNKNOWN, expect=SLASH)
 

@@ -21,6 +21,8 @@ class Action(StrEnum):
     ALERT_SNOOZE = "alert.snooze"
     ALERT_RAISE = "alert.raise"
     ALERT_REVIEW = "alert.review"
+    # one per "did you mean" choice: answers.choice.0, .1, .2 (the value: the question)
+    ANSWER_CHOICE = "answers.choice"
 
 
 class Callback(StrEnum):

@@ -227,3 +227,47 @@ def test_sprawl_and_the_report_command(ws: LocalWorkspace) -> None:
     assert names == ["aigov-2026Q3.png", "aigov-report-2026Q3.md"]
     bad = flat(ask(ws, LEAD, "report 2026Q7"))
     assert "not a fiscal quarter" in bad
+
+
+def test_did_you_mean_buttons_ask_again_with_the_chosen_name(ws: LocalWorkspace) -> None:
+    """Three typos get "did you mean" with a button per name; a click answers the question
+    with that name where it was asked: in place (slash), in the DM, or in the thread."""
+    typo = "what did the custmer suport asistant cost in Q3 2026?"
+    choices = flat(ask(ws, LEAD, typo))
+    assert 'I don\'t know \\"custmer suport asistant\\"' in choices
+    ephemeral = ws.emulator.wait_for(lambda _: ws.emulator.ephemerals(LEAD))[-1]
+    button = ws.slack.find_button(ephemeral, text="Customer Support Assistant")
+    assert button["value"] == "what did the Customer Support Assistant cost in Q3 2026?"
+    assert ws.slack.click(LEAD, button["action_id"], message=ephemeral).status == 200
+    replaced = ws.emulator.wait_for(
+        lambda _: [m for m in ws.emulator.ephemerals(LEAD) if "$3,600.00" in flat([m])]
+    )
+    assert replaced[0]["ts"] == ephemeral["ts"]  # the answer took the question's place
+    assert len(ws.emulator.ephemerals(LEAD)) == 1
+
+    ws.slack.dm(LEAD, "spend of custmer suport asistant in Q3 2026")
+    dm = ws.emulator.wait_for(
+        lambda _: [m for m in ws.emulator.messages_to(LEAD) if "Did you mean" in m["text"]]
+    )[-1]
+    dm_button = ws.slack.find_button(dm, text="Customer Support Assistant")
+    channel = ws.emulator.dm_channel(LEAD)
+    ws.slack.click(LEAD, dm_button["action_id"], message=dm, channel_id=channel)
+    assert ws.emulator.wait_for(
+        lambda _: [m for m in ws.emulator.messages_to(LEAD) if "$3,600.00" in flat([m])]
+    )
+
+    # In #general a click is answered for whoever clicks, visible to them only.
+    ws.slack.mention(LEAD, "C0GENERAL", "spend of custmer suport asistant in Q3 2026")
+    post = ws.emulator.wait_for(
+        lambda _: [m for m in ws.emulator.messages("C0GENERAL") if "Did you mean" in m["text"]]
+    )[-1]
+    general_button = ws.slack.find_button(post, text="Customer Support Assistant")
+    ws.slack.click(MEMBER, general_button["action_id"], message=post, channel_id="C0GENERAL")
+    refused = ws.emulator.wait_for(lambda _: ws.emulator.ephemerals(MEMBER))
+    assert "shown to its owner, delegates, leaders and admins only" in flat(refused)
+    ws.slack.click(LEAD, general_button["action_id"], message=post, channel_id="C0GENERAL")
+    assert ws.emulator.wait_for(
+        lambda _: [m for m in ws.emulator.ephemerals(LEAD) if "$3,600.00" in flat([m])][1:]
+    )
+    assert "$" not in flat(ws.emulator.messages("C0GENERAL"))
+    assert "$" not in flat(ws.emulator.ephemerals(MEMBER))

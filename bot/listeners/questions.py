@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import charts
+from bot.ids import Action
 from bot.listeners.common import friendly
 from bot.runtime import Runtime
 from bot.views import answers as views
@@ -129,7 +132,37 @@ def on_dm(rt: Runtime, client: WebClient, *, text: str, user_id: str, channel_id
     _chart(rt, client, result, channel=channel_id)
 
 
+def on_choice(rt: Runtime, client: WebClient, respond: Respond, *, body: dict) -> None:
+    """A "did you mean" button: the question again with the chosen name, for whoever
+    clicked. In place of an ephemeral "did you mean", as a new message in the DM, and
+    ephemeral in a channel (where answers are, unless the question says `share`)."""
+    user_id, question = body["user"]["id"], body["actions"][0].get("value", "")
+    container = body.get("container") or {}
+    channel_id = container.get("channel_id") or (body.get("channel") or {}).get("id") or user_id
+    if channel_id.startswith("D") and not container.get("is_ephemeral"):
+        on_dm(rt, client, text=question, user_id=user_id, channel_id=channel_id)
+        return
+    reply = _replying(respond, in_place=bool(container.get("is_ephemeral")))
+    on_slash(rt, client, reply, text=question, user_id=user_id, channel_id=channel_id)
+
+
+def _replying(respond: Respond, *, in_place: bool) -> Callable[..., Any]:
+    """`respond` for an answer: ephemeral ones replace the original when `in_place`."""
+
+    def reply(**message: Any) -> Any:
+        shared = message.get("response_type") == "in_channel"
+        return respond(**message, replace_original=in_place and not shared)
+
+    return reply
+
+
 def register(app: App, rt: Runtime) -> None:
+    @app.action(re.compile(rf"^{re.escape(Action.ANSWER_CHOICE)}\.\d+$"))
+    def choice(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        with friendly(lambda m: respond(text=m, response_type="ephemeral", replace_original=False)):
+            on_choice(rt, client, respond, body=body)
+
     @app.event("message")
     def direct_message(event: dict, client: WebClient) -> None:
         # Only people's own messages in the DM; edits, joins and bot posts have a subtype.

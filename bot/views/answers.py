@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from bot import blocks as bk
+from bot.ids import Action
 from templates import say
 from workflows.questions.answer import Answer
 from workflows.questions.query import Ambiguous, Unknown
 
 T = "answers.j2"
 MAX_ROWS = 100
+MAX_QUESTION = 2000  # a button's value holds at most 2,000 characters
 
 
 def render(
@@ -20,7 +22,7 @@ def render(
         return text, bk.sections(text.splitlines())
     if isinstance(result, Ambiguous):
         text = say(T, "did_you_mean", result.text, list(result.choices), plain=plain)
-        return text, [bk.section(text)]
+        return text, [bk.section(text), *_choices(result)]
     if result.hidden:
         text = say(T, "hidden", result, plain=plain)
         return text, [bk.section(text)]
@@ -51,3 +53,13 @@ def _table(result: Answer, plain: bool) -> tuple[str, list[bk.Block]]:
     if result.query.measure != "status":
         blocks.append(bk.context(say(T, "details", result, plain=plain)))
     return head, blocks[: bk.MESSAGE_BLOCKS]
+
+
+def _choices(result: Ambiguous) -> list[bk.Block]:
+    """A button per "did you mean" name that asks the question again with that name."""
+    buttons = []
+    for n, choice in enumerate(result.choices):
+        question = result.with_choice(choice)
+        if question and len(question) <= MAX_QUESTION:
+            buttons.append(bk.button(choice, f"{Action.ANSWER_CHOICE}.{n}", value=question))
+    return [bk.actions(*buttons)] if buttons else []

@@ -313,35 +313,41 @@ def test_two_equally_close_initiatives_are_ambiguous() -> None:
         calendar=FiscalCalendar(1),
         today=TODAY,
     )
-    assert result == Ambiguous("support bot", ("Support Bot EU", "Support Bot US"))
+    question = "what does the support bot cost"
+    assert result == Ambiguous("support bot", ("Support Bot EU", "Support Bot US"), question)
+    assert result.with_choice("Support Bot US") == "what does the Support Bot US cost"
+    assert result.with_choice("Support Bot UK") is None  # only the choices offered
 
 
-def test_a_large_inventory_parses_quickly() -> None:
-    import time
+def test_a_choice_replaces_the_name_as_it_was_typed() -> None:
+    typed = Ambiguous("custmer suport asistant", ("Customer Support Assistant",), "")
+    question = "Spend of CUSTMER-suport  asistant in Q3, chart"
+    asked = Ambiguous(typed.text, typed.choices, question)
+    assert asked.with_choice("Customer Support Assistant") == (
+        "Spend of Customer Support Assistant in Q3, chart"
+    )
 
+
+def test_a_large_inventory_still_finds_the_name() -> None:
+    """10,000 similar names do not crowd out a two-typo match (speed: bench/questions.py)."""
     names = [
         f"Initiative {i} {w}"
         for i, w in zip(
             range(10_000), ["Assistant", "Bot", "Writer", "Copilot"] * 2500, strict=True
         )
     ]
-    start = time.perf_counter()
     vocabulary = Vocabulary(
         initiatives=[*names, *VOCABULARY.initiatives], departments=VOCABULARY.departments
     )
-    built = time.perf_counter() - start
-    start = time.perf_counter()
     result = parse(
         "what does the custmer suport assistant cost last quarter",
         vocabulary=vocabulary,
         calendar=FiscalCalendar(1),
         today=TODAY,
     )
-    parsed = time.perf_counter() - start
     assert isinstance(result, Query) and result.filters.initiatives == (
         "Customer Support Assistant",
     )
-    assert built < 5 and parsed < 1, (built, parsed)
 
 
 _ALPHABET = st.sampled_from(

@@ -89,14 +89,14 @@ def parse(
         if match.ambiguous:
             while start < end - 1 and sentence.low[start] in lx.LEAD_WORDS | {"ai"}:
                 start += 1
-            return Ambiguous(" ".join(written[start:end]), match.names[:3])
+            return Ambiguous(" ".join(written[start:end]), match.names[:3], question=text)
     leftover = [(s, e) for s, e in sentence.runs()]
     if leftover:
         start, end = leftover[0]
         name = " ".join(written[start:end])
         choices = vocabulary.suggest(name)
         if choices or (found.understood and _looks_like_a_name(sentence, start, end)):
-            return Ambiguous(name, choices)
+            return Ambiguous(name, choices, question=text)
         return Unknown(text)
     if not found.understood:
         return Unknown(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from workflows.figures import GROUPS  # noqa: F401  (what answers can group by)
@@ -66,6 +67,15 @@ class Ambiguous:
 
     text: str
     choices: tuple[str, ...]
+    question: str = ""  # the whole question, so a choice can be asked again in its place
+
+    def with_choice(self, choice: str) -> str | None:
+        """The question with the unknown name replaced by `choice` (None if not found)."""
+        words = [re.escape(w) for w in self.text.split()]
+        pattern = re.compile(r"(?<!\w)" + r"\W+".join(words) + r"(?!\w)", re.IGNORECASE)
+        if not words or choice not in self.choices or not pattern.search(self.question):
+            return None
+        return pattern.sub(lambda _: choice, self.question, count=1)
 
 
 ParseResult = Query | Unknown | Ambiguous
