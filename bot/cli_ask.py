@@ -6,6 +6,11 @@ import click
 
 from bot.cli_io import open_database
 from bot.config import Settings
+from templates import people
+
+
+def _rows(result: object) -> list[object]:
+    return list(getattr(result, "rows", []) or [])
 
 
 @click.command("ask")
@@ -21,6 +26,7 @@ def ask_command(question: tuple[str, ...], user_id: str | None) -> None:
     from bot.runtime import Runtime, web_client
     from bot.views.answers import render
     from workflows.access import Viewer
+    from workflows.people import display_names
 
     settings = Settings()
     db = open_database(settings)
@@ -30,7 +36,9 @@ def ask_command(question: tuple[str, ...], user_id: str | None) -> None:
 
     with db.read() as session:
         result = ask(session, " ".join(question), viewer=viewer, today=rt.today(), now=rt.now())
-    _text, blocks = render(result, plain=True)
+        names = display_names(session, [getattr(row, "note", "") for row in _rows(result)])
+    with people(names):  # "waiting for @Maya", not a user id, in the terminal
+        _text, blocks = render(result, plain=True)
     for block in blocks:
         text = (block.get("text") or {}).get("text") or " ".join(
             e.get("text", "") for e in block.get("elements", [])

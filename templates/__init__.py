@@ -14,6 +14,9 @@ Macros return plain strings; `{{ m.x()|raw }}` marks their output as already esc
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -52,11 +55,27 @@ def _finalize_plain(value: object) -> object:
     return "" if value is None else value
 
 
+# Names for user ids in plain text (files, the terminal): Slack shows <@U123> as a name.
+_PEOPLE: ContextVar[Mapping[str, str] | None] = ContextVar("people", default=None)
+
+
+@contextmanager
+def people(names: Mapping[str, str]) -> Iterator[None]:
+    """Within this block, plain-text mentions read `@Name` where the id's name is known."""
+    token = _PEOPLE.set(names)
+    try:
+        yield
+    finally:
+        _PEOPLE.reset(token)
+
+
 def _mention(user_id: object, plain: bool = False) -> str:
     text = str(user_id or "")
     if not _USER_ID.match(text):
         return text if plain else escape_mrkdwn(text)
-    return f"@{text}" if plain else SlackText(f"<@{text}>")
+    if not plain:
+        return SlackText(f"<@{text}>")
+    return f"@{(_PEOPLE.get() or {}).get(text, text)}"
 
 
 def _channel(channel_id: object, plain: bool = False) -> str:

@@ -16,7 +16,7 @@ from bot.cli_report import report as report_command
 from bot.views.report import html, markdown, md_escape, summary_blocks
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import ReviewCycle, ReviewRequest
+from storage.models import Person, ReviewCycle, ReviewRequest
 from workflows import inventory, settings
 from workflows.access import Viewer
 from workflows.costs import Figure, record_outcomes, record_reported
@@ -216,6 +216,25 @@ def test_markdown_and_html_show_the_figures_and_escape_names(db: Database) -> No
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
     assert "<script>" not in page
     assert "Late reporters" in page and "Email Drafts" in page
+
+
+def test_report_files_name_the_people_the_bot_knows(db: Database) -> None:
+    """Files show no Slack mentions: a known owner reads as a name, an unknown id stays."""
+    build_portfolio(db)
+    with db.write() as s:
+        s.add(Person(user_id="U0OWNER", name="olive", real_name="Olive <b>Owner</b>"))
+    report = _report(db)
+    assert report.people == {"U0OWNER": "Olive <b>Owner</b>"}
+    text = markdown(report)
+    assert "@Olive \\<b\\>Owner\\</b\\>" in text and "@U0OWNER" not in text
+    assert "by @U0LEAD" in text  # never looked up: the id, as before
+    page = html(report)
+    assert "@Olive &lt;b&gt;Owner&lt;/b&gt;" in page and "<b>" not in page
+    assert "<@U0OWNER>" in flat_summary(report)  # Slack turns a mention into a name itself
+
+
+def flat_summary(report: PortfolioReport) -> str:
+    return str(summary_blocks(report, report.currency))
 
 
 def test_csv_is_formula_safe_with_numeric_numbers(db: Database) -> None:

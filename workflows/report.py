@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TextIO
@@ -36,6 +36,7 @@ from workflows.figures import (
     value_per_ai_dollar,
 )
 from workflows.money import from_micros
+from workflows.people import display_names
 from workflows.periods import Quarter
 
 TOP_N = 3
@@ -122,6 +123,8 @@ class PortfolioReport:
     late: list[ReportRow]
     sources: tuple[str, ...]  # billing, report, manual, import
     bases: tuple[str, ...]  # billing, reported, prorated
+    # names of the owners, askees and deciders, for the report files (no mentions there)
+    people: dict[str, str] = field(default_factory=dict)
 
 
 def workspace_timezone(session: Session) -> str:
@@ -167,7 +170,7 @@ def portfolio_report(session: Session, *, quarter: Quarter, today: date) -> Port
             )
         )
     rows.sort(key=lambda r: (-r.spend_micros, r.name.casefold(), r.initiative_id))
-    return _assemble(
+    report = _assemble(
         rows,
         [spends[r.initiative_id] for r in rows if r.initiative_id in spends],
         quarter=quarter,
@@ -175,6 +178,8 @@ def portfolio_report(session: Session, *, quarter: Quarter, today: date) -> Port
         currency=str(settings.get(session, "currency")),
         cycle=_cycle_info(cycle, list(requests.values()), zone),
     )
+    ids = [u for r in rows for u in (r.owner_id, r.assignee_id, r.decided_by)]
+    return replace(report, people=display_names(session, ids))
 
 
 def _figures(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from bot import blocks as bk
-from templates import render, render_html, say
+from templates import people, render, render_html, say
 from workflows.report import PortfolioReport
 
 T = "report.j2"
@@ -27,21 +27,22 @@ def md_escape(value: object) -> str:
 
 def markdown(report: PortfolioReport, currency: str | None = None) -> str:
     """The full report as Markdown."""
-    return (
-        render(
+    with people(report.people):
+        text = render(
             "report.md.j2",
             plain=True,
             report=report,
             currency=currency or report.currency,
             md=md_escape,
         )
-        + "\n"
-    )
+    return text + "\n"
 
 
 def html(report: PortfolioReport, currency: str | None = None) -> str:
     """The full report as a standalone HTML page (every value escaped)."""
-    return render_html("report.html.j2", report=report, currency=currency or report.currency) + "\n"
+    with people(report.people):
+        page = render_html("report.html.j2", report=report, currency=currency or report.currency)
+    return page + "\n"
 
 
 def _packed(text: str) -> list[bk.Block]:
