@@ -14,13 +14,13 @@ from rich.console import Console
 from bot.cli_io import (
     PROGRESS_ABOVE_ROWS,
     _console,
-    _print_bad_rows,
     _progress,
     _say,
     check_budgets,
     cli_actor,
     open_database,
     out,
+    print_dry_run_summary,
     print_import_result,
     reject_rows,
 )
@@ -103,19 +103,7 @@ def _print_figures_dry_run(
             what = _figure_text(plan, row, currency)
             month = row.month.strftime("%Y-%m")
             out(console, _say("planned_figure", row.line, row.initiative, row.action, month, what))
-    if plan.bad and skip_bad:
-        out(console, _say("skipped_heading", len(plan.bad)))
-        _print_bad_rows(console, plan.bad)
-    summary = _say(
-        "dry_run_summary",
-        plan.rows_read,
-        plan.count("create"),
-        plan.count("update"),
-        plan.count("unchanged"),
-        len(plan.bad),
-        plan.rejected and not skip_bad,
-    )
-    out(console, summary)
+    print_dry_run_summary(console, plan, skip_bad=skip_bad)
     if not plan.rejected or skip_bad:
         print_figure_totals(console, plan, currency)
 

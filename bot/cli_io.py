@@ -187,6 +187,11 @@ def _print_dry_run(console: Console, plan: ImportPlan, *, skip_bad: bool) -> Non
         if row.action != "unchanged":
             columns = sorted({_COLUMN_OF.get(attr, attr) for attr in row.changes})
             out(console, _say("planned_row", row.line, row.name, row.action, columns))
+    print_dry_run_summary(console, plan, skip_bad=skip_bad)
+
+
+def print_dry_run_summary(console: Console, plan: Any, *, skip_bad: bool) -> None:
+    """The end of every dry run: the bad rows being skipped, then the counts."""
     if plan.bad and skip_bad:
         out(console, _say("skipped_heading", len(plan.bad)))
         _print_bad_rows(console, plan.bad)
@@ -334,40 +339,58 @@ def export_group() -> None:
     pass
 
 
-@export_group.command("inventory", help=_help("export_inventory"))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["csv", "json"]),
-    default="csv",
-    show_default=True,
-    help=_help("format"),
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help=_help("output"),
-)
-def export_inventory_command(fmt: str, output: Path | None) -> None:
+def _export_options(formats: list[str]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """--format and --output, the same on every export command."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        output = click.option(
+            "--output",
+            "-o",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help=_help("output"),
+        )
+        fmt = click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(formats),
+            default="csv",
+            show_default=True,
+            help=_help("format"),
+        )
+        return fmt(output(command))
+
+    return decorate
+
+
+def _export(fmt: str, output: Path | None, write: Callable[..., int], done: str) -> None:
+    """To stdout, or to a file written beside `output` and renamed (never half a file)."""
     db = open_database()
     try:
         with db.read() as session:
             if output is None:
-                stream = sys.stdout
-                export_inventory(session, format=fmt, stream=stream)  # type: ignore[arg-type]
-                stream.flush()
+                write(session, format=fmt, stream=sys.stdout)
+                sys.stdout.flush()
                 return
-            count = _export_to_file(session, fmt, output)
+            count = _export_to_file(session, fmt, output, write)
     finally:
         db.dispose()
-    out(_console(stderr=True), _say("exported", count, str(output)))
+    out(_console(stderr=True), _say(done, count, str(output)))
 
 
-def _export_to_file(
-    session: Any, fmt: str, output: Path, write: Callable[..., int] = export_inventory
-) -> int:
+@export_group.command("inventory", help=_help("export_inventory"))
+@_export_options(["csv", "json"])
+def export_inventory_command(fmt: str, output: Path | None) -> None:
+    _export(fmt, output, export_inventory, "exported")
+
+
+@export_group.command("costs", help=_help("export_costs"))
+@_export_options(["csv", "json", "focus"])
+def export_costs_command(fmt: str, output: Path | None) -> None:
+    _export(fmt, output, export_costs, "exported_costs")
+
+
+def _export_to_file(session: Any, fmt: str, output: Path, write: Callable[..., int]) -> int:
     """Write next to `output`, then rename: a failed export never leaves half a file."""
     # A BOM makes Excel read UTF-8 CSV correctly; the importer drops it again.
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
@@ -381,37 +404,6 @@ def _export_to_file(
         Path(tmp).unlink(missing_ok=True)
         raise
     return count
-
-
-@export_group.command("costs", help=_help("export_costs"))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["csv", "json", "focus"]),
-    default="csv",
-    show_default=True,
-    help=_help("format"),
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help=_help("output"),
-)
-def export_costs_command(fmt: str, output: Path | None) -> None:
-    db = open_database()
-    try:
-        with db.read() as session:
-            if output is None:
-                stream = sys.stdout
-                export_costs(session, format=fmt, stream=stream)  # type: ignore[arg-type]
-                stream.flush()
-                return
-            count = _export_to_file(session, fmt, output, export_costs)
-    finally:
-        db.dispose()
-    out(_console(stderr=True), _say("exported_costs", count, str(output)))
 
 
 def check_budgets(session: Any, settings: Settings | None = None, *, now: Any = None) -> Any:

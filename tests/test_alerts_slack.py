@@ -74,6 +74,13 @@ def notice(ws: LocalWorkspace) -> dict[str, Any]:
     )[-1]
 
 
+def told(ws: LocalWorkspace, user: str, words: str) -> list[dict[str, Any]]:
+    """Wait for an ephemeral message to `user` saying `words` (older ones do not count)."""
+    return ws.emulator.wait_for(
+        lambda _: [m for m in ws.emulator.ephemerals(user) if words in m["text"]]
+    )
+
+
 def test_threshold_alert_notice_and_buttons(ws: LocalWorkspace) -> None:
     record(ws, "2026-07", "5,000")
     record(ws, "2026-08", "4,200")
@@ -87,8 +94,7 @@ def test_threshold_alert_notice_and_buttons(ws: LocalWorkspace) -> None:
     # A member may not acknowledge; the owner may, and the notice shows it.
     ack = ws.slack.find_button(post, text="Acknowledge")
     ws.slack.click(MEMBER, ack["action_id"], value=ack["value"], message=post, channel_id=GOVERN)
-    refused = ws.emulator.wait_for(lambda _: ws.emulator.ephemerals(MEMBER))
-    assert "Only the initiative's owner" in refused[-1]["text"]
+    assert told(ws, MEMBER, "Only the initiative's owner")
     ws.slack.click(OWNER, ack["action_id"], value=ack["value"], message=post, channel_id=GOVERN)
     updated = ws.emulator.wait_for(
         lambda _: [m for m in governance(ws) if "Acknowledged by <@U0SUPPORT>" in texts([m])]
@@ -104,10 +110,7 @@ def test_threshold_alert_notice_and_buttons(ws: LocalWorkspace) -> None:
         message=post,
         channel_id=GOVERN,
     )
-    assert (
-        "Only admins and leaders can change budgets"
-        in ws.emulator.wait_for(lambda _: ws.emulator.ephemerals(OWNER))[-1]["text"]
-    )
+    assert told(ws, OWNER, "Only admins and leaders can change budgets")
     ws.slack.click(
         LEAD,
         raise_button["action_id"],
@@ -134,10 +137,7 @@ def test_open_review_and_snooze(ws: LocalWorkspace) -> None:
     ws.slack.click(
         MEMBER, review["action_id"], value=review["value"], message=post, channel_id=GOVERN
     )
-    assert (
-        "Only leaders and admins can decide"
-        in ws.emulator.wait_for(lambda _: ws.emulator.ephemerals(MEMBER))[-1]["text"]
-    )
+    assert told(ws, MEMBER, "Only leaders and admins can decide")
     ws.slack.click(
         LEAD, review["action_id"], value=review["value"], message=post, channel_id=GOVERN
     )
@@ -257,5 +257,4 @@ def test_spike_and_stale_notices_read_plainly(ws: LocalWorkspace) -> None:
     ws.slack.click(
         MEMBER, snooze["action_id"], value=snooze["value"], message=post, channel_id=GOVERN
     )
-    refused = ws.emulator.wait_for(lambda _: ws.emulator.ephemerals(MEMBER))
-    assert "Only the initiative's owner" in refused[-1]["text"]
+    assert told(ws, MEMBER, "Only the initiative's owner")

@@ -108,25 +108,13 @@ def register(app: App, rt: Runtime) -> None:
     @app.action(Action.REVIEW_SNOOZE_UNTIL)
     def snooze_until(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
-        view = views.date_modal(
-            callback=Callback.REVIEW_SNOOZE,
-            title="snooze",
-            label="snooze_until",
-            block_id="until",
-            cycle_id=int(body["actions"][0]["value"]),
-            initial=(rt.today() + timedelta(days=3)).isoformat(),
-        )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        _open_date_modal(rt, client, body, Callback.REVIEW_SNOOZE, "snooze", days_ahead=3)
 
     @app.view(Callback.REVIEW_SNOOZE)
     def submit_snooze(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         user_id = body["user"]["id"]
-        day = date.fromisoformat(bk.form_values(view)["until"])
-        if day <= rt.today():
-            ack(
-                response_action="errors",
-                errors={"until": say("errors.j2", "problem", "date_not_future", {}, plain=True)},
-            )
+        day = _chosen_day(rt, ack, view, today_allowed=False)
+        if day is None:
             return
         until = _start_of(rt, user_id, day)
         with friendly(lambda text: ack(response_action="errors", errors={"until": text})):
@@ -139,25 +127,13 @@ def register(app: App, rt: Runtime) -> None:
     @app.action(Action.REVIEW_AWAY)
     def away(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
-        view = views.date_modal(
-            callback=Callback.REVIEW_AWAY,
-            title="away",
-            label="away_until",
-            block_id="until",
-            cycle_id=int(body["actions"][0]["value"]),
-            initial=(rt.today() + timedelta(days=7)).isoformat(),
-        )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        _open_date_modal(rt, client, body, Callback.REVIEW_AWAY, "away", days_ahead=7)
 
     @app.view(Callback.REVIEW_AWAY)
     def submit_away(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         user_id = body["user"]["id"]
-        day = date.fromisoformat(bk.form_values(view)["until"])
-        if day < rt.today():
-            ack(
-                response_action="errors",
-                errors={"until": say("errors.j2", "problem", "date_not_future", {}, plain=True)},
-            )
+        day = _chosen_day(rt, ack, view, today_allowed=True)
+        if day is None:
             return
         with rt.db.write() as session:
             requests.set_away(session, user_id=user_id, until=day)
@@ -209,6 +185,31 @@ def register(app: App, rt: Runtime) -> None:
         client.chat_postMessage(
             channel=user_id, text=say(T, "delegated_ok", to_user, [initiative.name])
         )
+
+
+def _open_date_modal(
+    rt: Runtime, client: WebClient, body: dict, callback: Callback, what: str, *, days_ahead: int
+) -> None:
+    """The "until when?" modal of Snooze and I'm away, a few days ahead to start with."""
+    view = views.date_modal(
+        callback=callback,
+        title=what,
+        label=f"{what}_until",
+        block_id="until",
+        cycle_id=int(body["actions"][0]["value"]),
+        initial=(rt.today() + timedelta(days=days_ahead)).isoformat(),
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _chosen_day(rt: Runtime, ack: Ack, view: dict, *, today_allowed: bool) -> date | None:
+    """The modal's date, or None after an inline error when it lies in the past."""
+    day = date.fromisoformat(bk.form_values(view)["until"])
+    if day > rt.today() or (today_allowed and day == rt.today()):
+        return day
+    text = say("errors.j2", "problem", "date_not_future", {}, plain=True)
+    ack(response_action="errors", errors={"until": text})
+    return None
 
 
 def _snooze(rt: Runtime, *, user_id: str, cycle_id: int, until: datetime) -> None:
