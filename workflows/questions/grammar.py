@@ -101,6 +101,19 @@ class Found:
         )
 
 
+def _cost_per_unit(sentence: Sentence, vocabulary: Vocabulary, found: Found) -> None:
+    """A cost asked "per" an outcome with a name between: "cost of invoice extraction per
+    invoice" (the name is taken first, so the cost and the "per" are not side by side)."""
+    if "spend" not in found.measures and not found.how_much:
+        return
+    for i, word in enumerate(sentence.low[:-1]):
+        unit = key(sentence.low[i + 1])
+        if word == "per" and sentence.free(i, i + 2) and vocabulary.is_outcome_word(unit):
+            found.measures.append("cost_per_outcome")
+            sentence.consume(i, i + 2)
+            return
+
+
 def read(
     sentence: Sentence, vocabulary: Vocabulary, found: Found, cal: FiscalCalendar, today: date
 ) -> None:
@@ -148,6 +161,7 @@ def read(
         if take(RX[measure]):
             found.measures.append(measure)
     found.how_much = bool(take(RX["how_much"]))
+    _cost_per_unit(sentence, vocabulary, found)
     for i, word in enumerate(sentence.low):
         if not sentence.used[i] and vocabulary.is_outcome_word(key(word)):
             found.weak_outcomes = True
