@@ -56,6 +56,9 @@ def _expected(case: dict[str, Any]) -> dict[str, Any]:
         return {"ambiguous": case["ambiguous"], "choices": list(case.get("choices", []))}
     raw_filters = dict(case.get("f", {}))
     raw_filters["initiatives"] = tuple(raw_filters.get("initiatives", ()))
+    if "among" in raw_filters:  # [department, [Sales, Marketing]]
+        kind, values = raw_filters["among"]
+        raw_filters["among"] = (kind, tuple(values))
     return {
         "measure": case["m"],
         "status": case.get("st"),

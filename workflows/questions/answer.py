@@ -63,6 +63,10 @@ def _matching(session: Session, filters: Filters) -> list[Initiative]:
         wanted = getattr(filters, name)
         if wanted:
             query = query.where(func.lower(getattr(Initiative, name)) == wanted.lower())
+    if filters.among:
+        name, values = filters.among
+        lowered = [v.lower() for v in values]
+        query = query.where(func.lower(getattr(Initiative, name)).in_(lowered))
     return list(session.exec(query.order_by(Initiative.name_key)))
 
 
@@ -130,7 +134,8 @@ class Selection(list[Initiative]):
 
 def _whole(rows: list[Initiative], filters: Filters) -> Selection:
     selection = Selection(rows)
-    ids = _ids(rows) if filters.initiatives else None
+    # Names, or several values of one field (no single-value scope): the ids themselves.
+    ids = _ids(rows) if filters.initiatives or filters.among else None
     fields = {name: getattr(filters, name) for name in _SCOPE_FIELDS}
     selection.scope = Scope(initiative_ids=ids, **fields)
     return selection

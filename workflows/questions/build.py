@@ -94,12 +94,14 @@ def _filters(found: Found) -> tuple[Filters, list[str]]:
             values.append(match.names[0])
     groups: list[str] = []
     single: dict[str, str | None] = {}
+    among: tuple[str, tuple[str, ...]] | None = None
     for kind, values in by_kind.items():
         if kind == "initiative":
             continue
         single[kind] = values[0] if len(values) == 1 else None
         if len(values) > 1:
             groups.append(kind)
+            among = among or (kind, tuple(values))
     initiatives = tuple(by_kind.get("initiative", ()))
     if len(initiatives) > 1 and found.compare_at is not None:
         groups.append("initiative")
@@ -109,6 +111,7 @@ def _filters(found: Found) -> tuple[Filters, list[str]]:
         groups.append("category")
     if len(stages) > 1:
         groups.append("stage")
+        among = among or ("stage", tuple(stages))
     filters = Filters(
         initiatives=initiatives,
         department=single.get("department"),
@@ -118,6 +121,7 @@ def _filters(found: Found) -> tuple[Filters, list[str]]:
         stage=stages[0] if len(stages) == 1 else None,
         use_case=single.get("use_case"),
         category=categories[0] if len(categories) == 1 else None,
+        among=among,
     )
     return filters, groups
 

@@ -38,7 +38,8 @@ Defaults (when the question does not say):
   3, 1 months or the period's own length.
 - two periods outside a comparison: "Q2 and Q3" covers both; "Q1 ... last year" is Q1 of
   last fiscal year.
-- several departments (providers, ...) in one question: grouped by department, no filter;
+- several departments (providers, stages, ...) in one question: grouped by department,
+  covering only those named (`filters.among`);
   several initiatives: `filters.initiatives` holds them all.
 - spend for a period wholly in the future is a forecast.
 """

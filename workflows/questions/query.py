@@ -37,6 +37,9 @@ class Filters:
     category: str | None = (
         None  # inference | data | oversight | maintenance | infrastructure | other
     )
+    # several values of one field named together ("sales vs marketing"): the answer is
+    # grouped by that field and covers only those: ("department", ("Sales", "Marketing"))
+    among: tuple[str, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
