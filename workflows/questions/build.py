@@ -165,6 +165,9 @@ def _when(
             base = shift_back(cal, period, -back) if back else default()
             return base, period, True
         return period, None, True
+    if found.compare_weak and len(mentions) == 1:  # "did spend go up last month": vs the one before
+        period = mentions[0][1]
+        return period, shift_back(cal, period, period.n_months), True
     if len(mentions) == 2 and (inside := _within_year(cal, mentions)) is not None:
         return inside, None, True  # "Q1 ... last year": Q1 of last fiscal year
     if len(mentions) > 1:  # "Q2 and Q3": both

@@ -184,7 +184,8 @@ COMPARE_INFIX = (
 COMPARE_VERB = r"compare|comparing|comparison(?: of| between)?"
 COMPARE_WEAK = (
     r"change[sd]?|changing|difference|diff|grow(?:th|n|ing)?|grew|increase[sd]?|increasing"
-    r"|decrease[sd]?|decreasing|delta|went (?:up|down)|go (?:up|down)|gone (?:up|down)|drop(?:ped)?"
+    r"|decrease[sd]?|decreasing|delta|(?:went|go|gone|going) (?:up|down)(?: or (?:up|down))?|up or down"
+    r"|drop(?:ped)?"
     r"|rose|fell|jump(?:ed)?|than"
 )
 COMPARE_TARGET_BEFORE = frozenset({"vs", "versus", "v", "against", "to", "with", "than"})
