@@ -137,7 +137,12 @@ def answer_png(answer: Any) -> bytes | None:
     scale = 1_000_000 if money else 1
     figure = Figure(figsize=(8, 4.5), dpi=100)
     axes = figure.add_subplot()
-    if rows:
+    compared = answer.query.compare_to is not None and any(
+        r.extra is not None for r in answer.rows
+    )
+    if rows and compared:
+        _paired_bars(axes, answer, scale)
+    elif rows:
         labels = [_label(label) for label, _ in rows][:20][::-1]
         values = [float(v) / scale for _, v in rows][:20][::-1]  # floats only as bar lengths
         axes.barh(labels, values, color="#457b9d")
@@ -156,3 +161,15 @@ def answer_png(answer: Any) -> bytes | None:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _paired_bars(axes: Any, answer: Any, scale: int) -> None:
+    """Each group's bar beside its bar for the period compared with (lighter), with a legend."""
+    rows = answer.rows[:20][::-1]
+    places = list(range(len(rows)))
+    now = [float(r.value or 0) / scale for r in rows]  # floats only as bar lengths
+    before = [float(r.extra or 0) / scale for r in rows]
+    axes.barh([p + 0.2 for p in places], now, height=0.4, color="#457b9d")
+    axes.barh([p - 0.2 for p in places], before, height=0.4, color="#a8dadc")
+    axes.set_yticks(places, [_label(r.label) for r in rows])
+    axes.legend([answer.query.period.label, answer.query.compare_to.label], loc="lower right")

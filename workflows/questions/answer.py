@@ -176,22 +176,16 @@ def _spend(session: Session, result: Answer, rows: list[Initiative]) -> None:
         ).total_micros
     if q.group_by or q.top:
         group = q.group_by or "initiative"
-        if group in _SCOPE_FIELDS:
-            # One total per initiative, grouped here: no join over every month and category.
-            per = figures.total_by_initiative(session, scope=scope, first=first, last=last)
-            sums: dict[str, int] = {}
-            for initiative in rows:
-                if (initiative.id or 0) in per:
-                    key = str(getattr(initiative, group) or "(none)")
-                    sums[key] = sums.get(key, 0) + per[initiative.id or 0]
-            labelled = [Row(key, total) for key, total in sums.items()]
-        else:
-            parts = figures.spend_by(session, scope=scope, first=first, last=last, group=group)
-            names = {i.id: i.name for i in rows}
-            items = (
-                sorted(parts.items(), key=lambda kv: kv[0]) if group == "month" else parts.items()
-            )
-            labelled = [Row(_label(group, key, names), part.total_micros) for key, part in items]
+        labelled = _spend_groups(session, rows, scope, q.period, group)
+        if q.compare_to is not None and group != "month":
+            # Each group against the earlier period too (groups gone since show as 0).
+            before = {
+                r.label: r.value for r in _spend_groups(session, rows, scope, q.compare_to, group)
+            }
+            now = {r.label for r in labelled}
+            labelled += [Row(label, 0) for label in before if label not in now]
+            for row in labelled:
+                row.extra = before.get(row.label, 0)
         result.rows = _ranked(labelled, q)
     # The trend ends with the current month: months to come would read as a collapse.
     trend_last = min(last, Month.of(result.extra.get("today") or last).start)  # type: ignore[arg-type]
@@ -203,6 +197,26 @@ def _spend(session: Session, result: Answer, rows: list[Initiative]) -> None:
         (trend_first.shift(i), by_month.get(trend_first.shift(i).start, 0))
         for i in range(TREND_MONTHS)
     ]
+
+
+def _spend_groups(
+    session: Session, rows: list[Initiative], scope: Scope, period: Period, group: str
+) -> list[Row]:
+    """Spend over `period` per group (months in calendar order)."""
+    first, last = figures.bounds(period)
+    if group in _SCOPE_FIELDS:
+        # One total per initiative, grouped here: no join over every month and category.
+        per = figures.total_by_initiative(session, scope=scope, first=first, last=last)
+        sums: dict[str, int] = {}
+        for initiative in rows:
+            if (initiative.id or 0) in per:
+                key = str(getattr(initiative, group) or "(none)")
+                sums[key] = sums.get(key, 0) + per[initiative.id or 0]
+        return [Row(key, total) for key, total in sums.items()]
+    parts = figures.spend_by(session, scope=scope, first=first, last=last, group=group)
+    names = {i.id: i.name for i in rows}
+    items = sorted(parts.items(), key=lambda kv: kv[0]) if group == "month" else parts.items()
+    return [Row(_label(group, key, names), part.total_micros) for key, part in items]
 
 
 def _label(group: str, key: object, names: dict[int | None, str]) -> str:
@@ -217,7 +231,13 @@ def _ranked(rows: list[Row], q: Query) -> list[Row]:
     if q.group_by == "month":
         return rows  # already in calendar order
     sign = 1 if q.ascending else -1
-    ordered = sorted(rows, key=lambda r: (sign * (r.value or 0), r.label))
+
+    def measured(r: Row) -> Decimal | int:  # "grew the most": the change, not the level
+        return (r.value or 0) - (r.extra or 0) if q.by_change else (r.value or 0)
+
+    if q.by_change:  # only those that moved the way asked about
+        rows = [r for r in rows if sign * measured(r) < 0]
+    ordered = sorted(rows, key=lambda r: (sign * measured(r), r.label))
     return ordered[: q.top] if q.top else ordered
 
 

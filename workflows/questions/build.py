@@ -70,6 +70,10 @@ def build(found: Found, cal: FiscalCalendar, today: date) -> Query:
     period, compare_to, explicit = _when(found, measure, status, cal, today)
     if measure == "spend" and period.start > Month.of(today) and compare_to is None:
         measure = "forecast"
+    # "which grew (fell) the most": ranked by the change since the period before
+    by_change = bool(top and compare_to and found.compare_weak and measure == "spend")
+    if by_change:
+        ascending = found.falling
     return Query(
         measure=measure,
         period=period,
@@ -78,6 +82,7 @@ def build(found: Found, cal: FiscalCalendar, today: date) -> Query:
         top=top,
         ascending=ascending,
         compare_to=compare_to,
+        by_change=by_change,
         status=status,
         chart=found.chart,
         share=found.share,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -76,6 +77,7 @@ class Found:
     rank_noun: tuple[str, bool] | None = None  # (group, plural)
     compare_at: int | None = None  # first word of a strong comparison
     compare_weak: bool = False
+    falling: bool = False  # the change asked about is downwards ("fell the most")
     shift: int | None = None  # "yoy": 12, "qoq": 3, "mom": 1, "previous period": 0
     # each period phrase: (first word, period, its text, the word before it)
     periods: list[tuple[int, Period, str, str]] = field(default_factory=list)
@@ -200,6 +202,9 @@ def _rank_noun(sentence: Sentence, found: Found) -> None:
         sentence.consume(first, first + len(noun.group(0).split()))
 
 
+_FALLING = re.compile(lx.FALLING)
+
+
 def _comparison(sentence: Sentence, found: Found) -> None:
     for months, pattern in SHIFT_RX.items():
         hits = sentence.take(pattern)
@@ -211,7 +216,11 @@ def _comparison(sentence: Sentence, found: Found) -> None:
         if hits:
             first = hits[0][0]
             found.compare_at = first if found.compare_at is None else min(found.compare_at, first)
-    found.compare_weak = bool(sentence.take(RX["compare_weak"]))
+    weak = sentence.take(RX["compare_weak"])
+    found.compare_weak = bool(weak)
+    found.falling = any(
+        _FALLING.search(m.group(0)) and " up" not in f" {m.group(0)}" for _, m in weak
+    )
 
 
 def _periods(sentence: Sentence, found: Found, cal: FiscalCalendar, today: date) -> None:

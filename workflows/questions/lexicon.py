@@ -185,9 +185,11 @@ COMPARE_VERB = r"compare|comparing|comparison(?: of| between)?"
 COMPARE_WEAK = (
     r"change[sd]?|changing|difference|diff|grow(?:th|n|ing)?|grew|increase[sd]?|increasing"
     r"|decrease[sd]?|decreasing|delta|(?:went|go|gone|going) (?:up|down)(?: or (?:up|down))?|up or down"
-    r"|drop(?:ped)?"
+    r"|drop(?:ped|s)?|declin(?:e|ed|es|ing)|shr[au]nk|fallen|falling"
     r"|rose|fell|jump(?:ed)?|than"
 )
+# A change downwards: "fell the most" ranks the largest decreases first.
+FALLING = r"\b(?:fell|fallen|falling|drop\w*|decreas\w*|declin\w*|shr[au]nk|(?:went|go|gone|going) down)\b"
 COMPARE_TARGET_BEFORE = frozenset({"vs", "versus", "v", "against", "to", "with", "than"})
 SHIFTS = {
     12: (

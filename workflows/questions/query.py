@@ -51,6 +51,7 @@ class Query:
     top: int | None = None  # "top 5": the n largest; with `ascending`, the n smallest
     ascending: bool = False
     compare_to: Period | None = None  # "Q2 vs Q3": period is Q3, compare_to Q2
+    by_change: bool = False  # "which grew the most": rank by the change since compare_to
     status: str | None = None  # for measure "status": over_budget | not_reported | stage
     chart: bool = False
     share: bool = False  # post in the channel for everyone (slash command)
