@@ -137,9 +137,7 @@ def answer_png(answer: Any) -> bytes | None:
     scale = 1_000_000 if money else 1
     figure = Figure(figsize=(8, 4.5), dpi=100)
     axes = figure.add_subplot()
-    compared = answer.query.compare_to is not None and any(
-        r.extra is not None for r in answer.rows
-    )
+    compared = answer.query.compare_to is not None and any(r.extra is not None for r in answer.rows)
     if rows and compared:
         _paired_bars(axes, answer, scale)
     elif rows:
