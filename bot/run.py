@@ -7,6 +7,7 @@ import signal
 import threading
 
 import click
+from slack_bolt import App
 
 from bot.app import build_app
 from bot.config import Settings
@@ -37,33 +38,57 @@ def run(settings: Settings, *, host: str, port: int, socket_mode: bool) -> None:
     app = build_app(rt)
     rt.start_outbox()
     scheduler = start_scheduler(rt)
-    if socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    try:
+        if socket_mode:
+            _socket_mode(app, settings, stopping, host=host, port=port)
+        else:
+            _http(app, settings, db, stopping, host=host, port=port)
+    finally:
+        scheduler.shutdown(wait=False)
+        rt.drain()
+        db.dispose()
+        log.info("stopped")
 
-        click.echo(say("serve.j2", "listening", host, port, "socket", plain=True))
-        try:
-            SocketModeHandler(app, settings.slack_app_token).start()
-        finally:
-            scheduler.shutdown(wait=False)
-            rt.drain()
-        return
+
+def _http(
+    app: App,
+    settings: Settings,
+    db: Database,
+    stopping: threading.Event,
+    *,
+    host: str,
+    port: int,
+) -> None:
+    """Serve POST /slack/events (and /healthz, /metrics) until a signal stops it."""
     server = serve(
         SlackHTTP(app, signing_secret=settings.slack_signing_secret or "", db=db),
         host=host,
         port=port,
     )
-    stopping = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stopping.set())
     click.echo(say("serve.j2", "listening", host, port, "http", plain=True))
     try:
         # Short rounds, so a signal stops the loop between selects, never inside one.
         while not stopping.is_set():
             server.asyncore.loop(timeout=0.5, map=server._map, count=1)
     finally:
-        scheduler.shutdown(wait=False)
         server.close()
         server.task_dispatcher.shutdown()
-        rt.drain()
-        db.dispose()
-        log.info("stopped")
+
+
+def _socket_mode(
+    app: App, settings: Settings, stopping: threading.Event, *, host: str, port: int
+) -> None:
+    """Connect over Socket Mode (slack_sdk reconnects on its own) until a signal stops it."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(app, settings.slack_app_token)
+    handler.connect()
+    click.echo(say("serve.j2", "listening", host, port, "socket", plain=True))
+    try:
+        while not stopping.wait(0.5):  # short waits: the signal handler runs between them
+            pass
+    finally:
+        handler.close()

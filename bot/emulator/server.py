@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 from bot.emulator.recording import Call, CallLog
 from bot.emulator.responses import ResponseUrls
-from bot.emulator.views import Triggers, ViewsApi
+from bot.emulator.socket_mode import SocketModeServer
+from bot.emulator.views import APP_ID, Triggers, ViewsApi
 from bot.emulator.webapi import WebApi
 from bot.emulator.wire import bearer_token, decode_json_fields, multipart_parts, parse_body
 from bot.emulator.workspace import GENERAL, ApiError, Workspace
@@ -35,12 +36,14 @@ class SlackEmulator:
         self,
         *,
         bot_token: str = "xoxb-emulator",
+        app_token: str = "xapp-emulator",
         team_id: str = "T0AIGOV",
         bot_user_id: str = "U0AIGOVBOT",
         bot_id: str = "B0AIGOVBOT",
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bot_token = bot_token
+        self.app_token = app_token
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -55,6 +58,7 @@ class SlackEmulator:
             **self._views.handlers(),
         }
         self._injected: dict[str, deque[tuple[str, Any]]] = {}
+        self.socket_mode = SocketModeServer(APP_ID)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.ws.add_user(
@@ -71,6 +75,8 @@ class SlackEmulator:
     # ---- lifecycle ------------------------------------------------------------------
 
     def start(self) -> SlackEmulator:
+        if self._server is not None:  # `with SlackEmulator().start() as emu` starts once
+            return self
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         # A short poll interval keeps stop() (and so every test fixture) fast.
@@ -78,9 +84,11 @@ class SlackEmulator:
             target=self._server.serve_forever, args=(0.05,), name="slack-emulator", daemon=True
         )
         self._thread.start()
+        self.socket_mode.start()
         return self
 
     def stop(self) -> None:
+        self.socket_mode.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -272,12 +280,21 @@ class SlackEmulator:
         return status, body, extra
 
     def _answer(self, method: str, token: Any, args: dict[str, Any]) -> Answer:
-        if method not in self._handlers:
+        if method not in self._handlers and method != "apps.connections.open":
             return 200, {"ok": False, "error": "unknown_method"}, {}
         if not token:
             return 200, {"ok": False, "error": "not_authed"}, {}
-        if token != self.bot_token:
-            return 200, {"ok": False, "error": "invalid_auth"}, {}
+        # Socket Mode takes the app-level token, everything else the bot token.
+        wanted = self.app_token if method == "apps.connections.open" else self.bot_token
+        if token != wanted:
+            known = token in (self.app_token, self.bot_token)
+            return (
+                200,
+                {"ok": False, "error": "not_allowed_token_type" if known else "invalid_auth"},
+                {},
+            )
+        if method == "apps.connections.open":
+            return 200, {"ok": True, "url": self.socket_mode.new_url()}, {}
         queue = self._injected.get(method)
         if queue:
             kind, value = queue.popleft()

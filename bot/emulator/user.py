@@ -58,14 +58,17 @@ class SlackUser:
         self,
         emulator: SlackEmulator,
         *,
-        app_url: str,
-        signing_secret: str,
+        app_url: str = "",
+        signing_secret: str = "",
         command: str = "/aigov",
         now: Callable[[], float] = time.time,
+        socket_mode: bool = False,
     ) -> None:
         self.emulator = emulator
         self.app_url = app_url
         self.signing_secret = signing_secret
+        # Deliver over the emulator's Socket Mode connection instead of signed HTTP.
+        self.socket_mode = socket_mode
         self.command_name = command
         self._now = now
 
@@ -98,10 +101,21 @@ class SlackUser:
         return self.raw(body, headers)
 
     def _form(self, fields: dict[str, str]) -> Reply:
+        if self.socket_mode:  # a slash command's fields, as a JSON object
+            return self._envelope("slash_commands", dict(fields))
         return self._send(urlencode(fields).encode(), "application/x-www-form-urlencoded")
 
     def _interaction(self, payload: dict[str, Any]) -> Reply:
+        if self.socket_mode:
+            return self._envelope("interactive", payload)
         return self._form({"payload": json.dumps(payload)})
+
+    def _envelope(self, kind: str, payload: dict[str, Any], **retry: Any) -> Reply:
+        """One Socket Mode delivery; the ack's payload stands for the HTTP response body."""
+        ack, elapsed = self.emulator.socket_mode.deliver(kind, payload, **retry)
+        answer = ack.get("payload")
+        body = json.dumps(answer).encode() if answer is not None else b""
+        return Reply(200, body, answer, elapsed)
 
     # ---- who and where --------------------------------------------------------------
 
@@ -299,6 +313,12 @@ class SlackUser:
             ],
             "is_ext_shared_channel": False,
         }
+        if self.socket_mode:
+            retry = {
+                "retry_attempt": retry_num or 0,
+                "retry_reason": retry_reason if retry_num else "",
+            }
+            return self._envelope("events_api", envelope, **retry)
         extra = {}
         if retry_num is not None:
             extra = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
