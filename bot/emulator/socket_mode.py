@@ -10,6 +10,7 @@ slack_sdk's built-in client connects to without TLS.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import threading
 import time
@@ -50,7 +51,12 @@ class SocketModeServer:
 
     def start(self) -> SocketModeServer:
         # No server pings: the client pings (every few seconds) and gets pongs.
-        self._server = serve(self._serve, "127.0.0.1", 0, ping_interval=None, compression=None)
+        # Its "server listening" lines are noise in the console and the demo.
+        quiet = logging.getLogger("aigov.emulator.socket_mode")
+        quiet.setLevel(logging.WARNING)
+        self._server = serve(
+            self._serve, "127.0.0.1", 0, ping_interval=None, compression=None, logger=quiet
+        )
         threading.Thread(
             target=self._server.serve_forever, name="slack-socket-mode", daemon=True
         ).start()
