@@ -92,6 +92,11 @@ def test_a_leader_asks_and_gets_the_figure_period_and_sources(ws: LocalWorkspace
     assert "*Support*: $3,600.00" in by_dept and "*Marketing*: $1,000.00" in by_dept
     cpo = flat(ask(ws, LEAD, "what does the support assistant cost per ticket in Q3 2026?"))
     assert "$1.00" in cpo  # 3,600 / 3,600 tickets
+    # Where the costs and where the outcomes came from, each said apart.
+    assert "costs from cost files; outcomes from outcome files" in cpo
+    done = flat(ask(ws, LEAD, "how many tickets did the support assistant resolve in Q3 2026?"))
+    assert "3,600" in done and "Sources: outcomes from outcome files" in done
+    assert "cost files" not in done
 
 
 def test_members_and_owners_never_get_others_figures(ws: LocalWorkspace) -> None:

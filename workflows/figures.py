@@ -231,6 +231,7 @@ class Outcomes:
     value_micros: int = 0
     months_reported: int = 0
     prorated: bool = False
+    sources: set[str] = field(default_factory=set)  # report | manual | import
 
     @property
     def has_data(self) -> bool:
@@ -256,6 +257,7 @@ def outcomes(
             OutcomeRecord.outcomes,
             OutcomeRecord.value_micros,
             Initiative.value_per_outcome_micros,
+            OutcomeRecord.source,
         )
         .join(Initiative, Initiative.id == OutcomeRecord.initiative_id)
         .where(
@@ -269,8 +271,8 @@ def outcomes(
         query = initiatives_in(query, scope)
     # (initiative, month) -> (1: the month's own figure, 3: a third of the quarter's;
     # outcomes in thirds; value): whole numbers, so a year of 10,000 initiatives adds up fast
-    per_month: dict[tuple[int, date], tuple[int, int, int]] = {}
-    for iid, kind, start, count, value_micros, unit_value in session.exec(query):
+    per_month: dict[tuple[int, date], tuple[int, int, int, str]] = {}
+    for iid, kind, start, count, value_micros, unit_value, source in session.exec(query):
         quarterly = kind == "quarter"
         whole = count * (unit_value or 0) if value_micros is None else value_micros
         for month in months_of(kind, start):
@@ -281,13 +283,14 @@ def outcomes(
                 if key in per_month and per_month[key][0] == 1:
                     continue  # the month's own report wins over a share of the quarter's
                 # Thirds of the value are whole micro-units that add back up to the quarter's.
-                per_month[key] = (3, count, third(whole, start, month))
+                per_month[key] = (3, count, third(whole, start, month), source)
             else:
-                per_month[key] = (1, count * 3, whole)
+                per_month[key] = (1, count * 3, whole, source)
     thirds: dict[int, int] = dict.fromkeys(initiative_ids or (), 0)
     result: dict[int, Outcomes] = {i: Outcomes() for i in initiative_ids or ()}
-    for (initiative_id, _month), (divisor, count_thirds, value) in per_month.items():
+    for (initiative_id, _month), (divisor, count_thirds, value, source) in per_month.items():
         total = result.setdefault(initiative_id, Outcomes())
+        total.sources.add(source)
         thirds[initiative_id] = thirds.get(initiative_id, 0) + count_thirds
         total.value_micros += value
         total.months_reported += 1

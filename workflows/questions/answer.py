@@ -290,11 +290,29 @@ def _measure_of(
     return _measure_from(items, measure), total
 
 
+@dataclass(frozen=True)
+class SourceSet:
+    """Where figures came from (report | manual | import | billing) and how they were
+    counted (prorated: a third of a quarter's figure per month)."""
+
+    sources: frozenset[str]
+    bases: frozenset[str]
+
+
+def _outcome_sources(items: Totals) -> SourceSet | None:
+    sources = frozenset(s for _, _, o in items for s in o.sources)
+    prorated = any(o.prorated for _, _, o in items)
+    return SourceSet(sources, frozenset({"prorated"} if prorated else ())) if sources else None
+
+
 def _ratio_measure(session: Session, result: Answer, rows: list[Initiative]) -> None:
     q = result.query
     items, spend = _totals(session, rows, q.period)
     result.value = _measure_from(items, q.measure)
     result.sources, result.bases = spend.sources, spend.bases
+    result.extra["outcomes_from"] = _outcome_sources(items)
+    units = {i.outcome_unit for i, _, o in items if o.has_data and i.outcome_unit}
+    result.extra["unit"] = units.pop() if len(units) == 1 else None  # "ticket resolved"
     if q.compare_to is not None:
         result.compare_value, _ = _measure_of(session, rows, q.compare_to, q.measure)
     if q.group_by == "month":
