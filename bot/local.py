@@ -101,6 +101,7 @@ class LocalWorkspace:
         )
         self.rt.start_outbox(interval=0.2)
         app = build_app(self.rt)
+        self.rt.warm_questions()  # as `aigov serve` does
         self.http = SlackHTTP(app, signing_secret=SIGNING_SECRET, db=db)
         self._server = serve(self.http, host="127.0.0.1", port=0, threads=8)
         self._stopping = threading.Event()

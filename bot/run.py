@@ -37,6 +37,7 @@ def run(settings: Settings, *, host: str, port: int, socket_mode: bool) -> None:
     rt = Runtime(settings=settings, db=db, client=web_client(settings))
     app = build_app(rt)
     rt.start_outbox()
+    rt.warm_questions()
     scheduler = start_scheduler(rt)
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

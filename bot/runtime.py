@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import uuid
@@ -54,6 +55,20 @@ class Runtime:
         """New messages were queued: send them now rather than at the next poll."""
         if self.worker is not None:
             self.worker.wake()
+
+    def warm_questions(self) -> None:
+        """Build the question vocabulary (every initiative's forgiving names) in the
+        background: at start and after the inventory changes, so the next question does
+        not wait for it (about a second at 10,000 initiatives)."""
+
+        def build() -> None:
+            from workflows.questions.ask import vocabulary
+
+            with self.db.read() as session:
+                vocabulary(session)
+
+        with contextlib.suppress(RuntimeError):  # shutting down: nothing to warm for
+            self.listener_executor.submit(build)
 
     def drain(self) -> None:
         """Wait for listeners still running, then stop sending (at shutdown)."""

@@ -825,7 +825,10 @@ def test_lee_asks_ten_questions_in_every_way(demo: Demo, answers: dict[str, str]
     per_ticket = answers["what does the support assistant cost per ticket?"]
     tickets = outcomes_of(demo.files, SUPPORT, *QUARTERS["Q3"])
     cost = cents(want.spend(SUPPORT, *QUARTERS["Q3"]) / tickets)
-    assert f"*{money(cost)}* cost per ticket resolved in *Q3 2026, Jul 1 – Sep 30, 2026*." in per_ticket
+    assert (
+        f"*{money(cost)}* cost per ticket resolved in *Q3 2026, Jul 1 – Sep 30, 2026*."
+        in per_ticket
+    )
     assert "no period given: Q3 2026" in per_ticket
 
     # Value per AI dollar: outcomes × the value per outcome registered, over spend.

@@ -118,6 +118,7 @@ def on_register_submit(
         ack(response_action="errors", errors=field_errors(exc, fields=set(COLUMNS)))
         return
     ack()
+    rt.warm_questions()  # a new name for questions to know
     similar_rows = [s.initiative for s in similar]
     client.chat_postMessage(
         channel=user_id, text=say(T, "registered", i=initiative, similar=similar_rows)
@@ -173,6 +174,8 @@ def on_edit_submit(rt: Runtime, ack: Ack, client: WebClient, *, user_id: str, vi
         ack(response_action="errors", errors={"name": error_text(exc)})
         return
     ack()
+    if changed:
+        rt.warm_questions()
     client.chat_postMessage(channel=user_id, text=say(T, "updated", i=initiative, changed=changed))
 
 

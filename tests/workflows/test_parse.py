@@ -352,3 +352,32 @@ def test_any_text_gives_a_result_never_an_exception(text: str) -> None:
         assert len(result.filters.initiatives) == len(set(result.filters.initiatives))
     if isinstance(result, Ambiguous):
         assert len(result.choices) <= 3
+
+
+def test_concurrent_askers_build_one_vocabulary_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm-up and the first question asking at once: the index is built once."""
+    import threading
+
+    from workflows.questions import vocabulary as vocab_module
+
+    built: list[int] = []
+    real_build = vocab_module._build
+
+    def slow_build(v: Vocabulary) -> Any:
+        built.append(1)
+        threading.Event().wait(0.2)  # long enough for the others to arrive meanwhile
+        return real_build(v)
+
+    monkeypatch.setattr(vocab_module, "_build", slow_build)
+    names = tuple(f"Concurrent Initiative {i}" for i in range(50))
+    made: list[Vocabulary] = []
+    threads = [
+        threading.Thread(target=lambda: made.append(Vocabulary(initiatives=names)))
+        for _ in range(3)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(built) == 1 and len(made) == 3
+    assert made[0]._index is made[1]._index is made[2]._index

@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from threading import Lock
+from threading import Event, Lock
 from types import MappingProxyType
 from typing import Any
 
@@ -201,6 +201,40 @@ def _names(values: Any) -> tuple[str, ...]:
 _CACHE: OrderedDict[tuple[Any, ...], _Index] = OrderedDict()
 _CACHE_SIZE = 4
 _CACHE_LOCK = Lock()
+_BUILDING: dict[tuple[Any, ...], Event] = {}  # builds under way, by content
+
+
+def _cached_index(vocabulary: Vocabulary) -> _Index:
+    """The index for these names, built once: a second thread asking for the same names
+    while the first builds them waits for that build instead of doing it again (a warm-up
+    after start and the first question do not race)."""
+    content = vocabulary._content()
+    with _CACHE_LOCK:
+        index = _CACHE.get(content)
+        if index is not None:
+            _CACHE.move_to_end(content)
+            return index
+        building = _BUILDING.get(content)
+        mine = building is None
+        if mine:
+            building = _BUILDING[content] = Event()
+    if not mine:
+        building.wait()
+        with _CACHE_LOCK:
+            if content in _CACHE:
+                return _CACHE[content]
+        return _build(vocabulary)  # the other build failed: do it here
+    try:
+        index = _build(vocabulary)
+        with _CACHE_LOCK:
+            _CACHE[content] = index
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+        return index
+    finally:
+        with _CACHE_LOCK:
+            del _BUILDING[content]
+        building.set()
 
 
 @dataclass(frozen=True)
@@ -234,18 +268,7 @@ class Vocabulary:
             if alias and alias.strip() and target:
                 aliases[alias.strip()] = by_key.get(" ".join(key(w) for w in words(target)), target)
         object.__setattr__(self, "aliases", MappingProxyType(aliases))
-        content = self._content()
-        with _CACHE_LOCK:
-            index = _CACHE.get(content)
-            if index is not None:
-                _CACHE.move_to_end(content)
-        if index is None:
-            index = _build(self)
-            with _CACHE_LOCK:
-                _CACHE[content] = index
-                while len(_CACHE) > _CACHE_SIZE:
-                    _CACHE.popitem(last=False)
-        object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_index", _cached_index(self))
 
     def _content(self) -> tuple[Any, ...]:
         return (
