@@ -276,3 +276,31 @@ def test_did_you_mean_buttons_ask_again_with_the_chosen_name(ws: LocalWorkspace)
     )
     assert "$" not in flat(ws.emulator.messages("C0GENERAL"))
     assert "$" not in flat(ws.emulator.ephemerals(MEMBER))
+
+
+def test_budget_left_reads_like_the_alerts(ws: LocalWorkspace) -> None:
+    """One budget: "N% of the <period> budget used ($x of $y), $z left", rounded down as the
+    alerts are, so 99.6% never reads as the whole budget."""
+    from sqlmodel import select
+
+    from storage.models import Initiative
+
+    with ws.db.write() as s:
+        support = s.exec(select(Initiative).where(Initiative.department == "Support")).one()
+        support.budget_micros, support.budget_period = 1_005_000_000, "month"  # $1,005.00
+        s.add(support)
+    # November so far: nothing recorded, so 0%; in Q3 terms the leader asks by name.
+    left = flat(ask(ws, LEAD, "how much budget is left for support?"))
+    assert "*Customer Support Assistant*: *0%* of the Nov 2026 budget used" in left
+    assert "($0.00 of $1,005.00), $1,005.00 left" in left
+    with ws.db.write() as s:
+        from workflows.costs import Figure, record_reported
+
+        record_reported(
+            s,
+            [Figure(support.id, "inference", "month", date(2026, 11, 1), Decimal("1001"))],
+            source="manual",
+            actor="t",
+        )
+    named = flat(ask(ws, LEAD, "budget use of the support assistant"))
+    assert "*99%* of the Nov 2026 budget used ($1,001.00 of $1,005.00), $4.00 left" in named
