@@ -304,3 +304,28 @@ def test_budget_left_reads_like_the_alerts(ws: LocalWorkspace) -> None:
         )
     named = flat(ask(ws, LEAD, "budget use of the support assistant"))
     assert "*99%* of the Nov 2026 budget used ($1,001.00 of $1,005.00), $4.00 left" in named
+
+
+def test_a_long_table_is_cut_within_slack_limits_and_says_so(ws: LocalWorkspace) -> None:
+    with ws.db.write() as s:
+        figures = []
+        for n in range(118):  # with the fixture's two: 120 initiatives with Q3 spend
+            initiative = inventory.register(
+                s,
+                raw={
+                    "name": f"Pilot {n:03}",
+                    "department": "Ops",
+                    "owner": MARKET,
+                    "stage": "pilot",
+                },
+                actor="t",
+                resolve_user=lambda u: u,
+            )
+            amount = Decimal(1000 + n)
+            figures.append(Figure(initiative.id, "inference", "month", date(2026, 8, 1), amount))
+        record_reported(s, figures, source="import", actor="t")
+    answer = ask(ws, LEAD, "spend by initiative in Q3 2026")
+    text = flat(answer)
+    assert "100. *" in text and "101. *" not in text
+    assert "…and 20 more, not shown here" in text
+    assert ws.emulator.calls_of("response_url")[-1].response["ok"]  # Slack took it

@@ -49,6 +49,8 @@ def _table(result: Answer, plain: bool) -> tuple[str, list[bk.Block]]:
             say(T, "row", result, row, n, plain=plain)
             for n, row in enumerate(result.rows[:MAX_ROWS], start=1)
         ]
+        if len(result.rows) > MAX_ROWS:  # a long table is cut, and says so
+            body.append(say(T, "more_rows", len(result.rows) - MAX_ROWS, MAX_ROWS, plain=plain))
     blocks = [bk.section(head), *bk.sections(body)]
     if result.query.measure != "status":
         blocks.append(bk.context(say(T, "details", result, plain=plain)))
