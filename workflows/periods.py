@@ -445,7 +445,10 @@ def _last_n(count: int, unit: str, today: date) -> Period:
         first = today - timedelta(days=days - 1)
     except OverflowError as exc:
         raise PeriodError("bad_count", str(count)) from exc
-    return Period.span(Month.of(first), cur)
+    # Figures are monthly: say that the days asked for are counted in whole months.
+    span = Period.span(Month.of(first), cur)
+    asked = f"the last {count} {unit}{'s' if count != 1 else ''}"
+    return Period(span.start, span.end, span.kind, f"{span.label} ({asked}, in whole months)")
 
 
 def resolve(calendar: FiscalCalendar, expr: str, *, today: date) -> Period:
