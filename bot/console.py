@@ -36,6 +36,7 @@ from bot.screen import (
     vocabulary,
     words,
 )
+from workflows import inventory
 
 log = logging.getLogger("aigov.console")
 
@@ -113,7 +114,11 @@ class TextConsole:
         roles = [
             names[r] for r, on in (("admin", viewer.is_admin), ("leader", viewer.is_leader)) if on
         ]
-        return ", ".join(roles or [names["member"]])
+        if not roles:  # an owner is a member who owns an initiative
+            with self.ws.db.read() as session:
+                owns = inventory.list_initiatives(session, owner_id=user_id)
+            roles = [names["owner"] if owns else names["member"]]
+        return ", ".join(roles)
 
     def who(self, user_id: str) -> str:
         return words("who", self.screen.name(user_id), user_id, self.role(user_id))
