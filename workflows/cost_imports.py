@@ -207,7 +207,19 @@ def plan_costs_import(
     session: Session, file: CsvFile, *, progress: Progress | None = None
 ) -> FiguresPlan:
     """Validate every row and decide create / update / unchanged; writes nothing."""
-    plan = FiguresPlan("costs", len(file.rows), file.columns, list(file.problems))
+    return _plan(session, file, "costs", _cost_row, _cost_actions, progress)
+
+
+def _plan(
+    session: Session,
+    file: CsvFile,
+    kind: Kind,
+    read: Callable[[Row, dict[str, Problem], Initiatives, str], FigureRow],
+    actions: Callable[[Session, list[FigureRow]], None],
+    progress: Progress | None,
+) -> FiguresPlan:
+    """Read each row with `read` (which notes its problems), then decide what changes."""
+    plan = FiguresPlan(kind, len(file.rows), file.columns, list(file.problems))
     if plan.file_problems:
         return plan
     known = Initiatives(session)
@@ -215,36 +227,41 @@ def plan_costs_import(
     parsed = []
     for row in file.rows:
         problems = _row_problems(row)
-        initiative_id, name = _initiative(row, known, problems)
-        month = _month(row, problems)
-        category = row.cells.get("category", "").strip().lower()
-        if not category:
-            problems["category"] = Problem("required")
-        elif category not in CATEGORIES:
-            params = {"value": row.cells["category"].strip(), "allowed": CATEGORIES}
-            problems["category"] = Problem("bad_choice", params)
-        amount = _money(row, "amount", problems, required=True, currency=currency)
-        note = row.cells.get("note", "").strip()
-        if _CONTROL.search(note):
-            problems["note"] = Problem("control_characters")
-        elif len(note) > NOTE_MAX:
-            problems["note"] = Problem("too_long", {"max": NOTE_MAX})
-        figure = FigureRow(
-            row.line,
-            initiative_id,
-            name,
-            month or date.min,
-            "create",
-            category if "category" not in problems else None,
-            amount or Decimal(0),
-            note,
-        )
-        parsed.append((row, problems, figure))
+        parsed.append((row, problems, read(row, problems, known, currency)))
         if progress is not None:
             progress(1)
     _finish(plan, parsed)
-    _cost_actions(session, plan.rows)
+    actions(session, plan.rows)
     return plan
+
+
+def _cost_row(
+    row: Row, problems: dict[str, Problem], known: Initiatives, currency: str
+) -> FigureRow:
+    initiative_id, name = _initiative(row, known, problems)
+    month = _month(row, problems)
+    category = row.cells.get("category", "").strip().lower()
+    if not category:
+        problems["category"] = Problem("required")
+    elif category not in CATEGORIES:
+        params = {"value": row.cells["category"].strip(), "allowed": CATEGORIES}
+        problems["category"] = Problem("bad_choice", params)
+    amount = _money(row, "amount", problems, required=True, currency=currency)
+    note = row.cells.get("note", "").strip()
+    if _CONTROL.search(note):
+        problems["note"] = Problem("control_characters")
+    elif len(note) > NOTE_MAX:
+        problems["note"] = Problem("too_long", {"max": NOTE_MAX})
+    return FigureRow(
+        row.line,
+        initiative_id,
+        name,
+        month or date.min,
+        "create",
+        category if "category" not in problems else None,
+        amount or Decimal(0),
+        note,
+    )
 
 
 def _cost_actions(session: Session, rows: list[FigureRow]) -> None:
@@ -264,33 +281,25 @@ def plan_outcomes_import(
     session: Session, file: CsvFile, *, progress: Progress | None = None
 ) -> FiguresPlan:
     """Validate every row and decide create / update / unchanged; writes nothing."""
-    plan = FiguresPlan("outcomes", len(file.rows), file.columns, list(file.problems))
-    if plan.file_problems:
-        return plan
-    known = Initiatives(session)
-    currency = ws.get(session, "currency")
-    parsed = []
-    for row in file.rows:
-        problems = _row_problems(row)
-        initiative_id, name = _initiative(row, known, problems)
-        month = _month(row, problems)
-        count = _whole(row, "outcomes", problems)
-        value = _money(row, "value", problems, required=False, currency=currency)
-        figure = FigureRow(
-            row.line,
-            initiative_id,
-            name,
-            month or date.min,
-            "create",
-            outcomes=count or 0,
-            value=value,
-        )
-        parsed.append((row, problems, figure))
-        if progress is not None:
-            progress(1)
-    _finish(plan, parsed)
-    _outcome_actions(session, plan.rows)
-    return plan
+    return _plan(session, file, "outcomes", _outcome_row, _outcome_actions, progress)
+
+
+def _outcome_row(
+    row: Row, problems: dict[str, Problem], known: Initiatives, currency: str
+) -> FigureRow:
+    initiative_id, name = _initiative(row, known, problems)
+    month = _month(row, problems)
+    count = _whole(row, "outcomes", problems)
+    value = _money(row, "value", problems, required=False, currency=currency)
+    return FigureRow(
+        row.line,
+        initiative_id,
+        name,
+        month or date.min,
+        "create",
+        outcomes=count or 0,
+        value=value,
+    )
 
 
 def _whole(row: Row, column: str, problems: dict[str, Problem]) -> int | None:
