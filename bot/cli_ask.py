@@ -24,7 +24,7 @@ def _rows(result: object) -> list[object]:
 def ask_command(question: tuple[str, ...], user_id: str | None) -> None:
     """Answer a spend question, scoped to what USER may see."""
     from bot.runtime import Runtime, web_client
-    from bot.views.answers import render
+    from bot.views.answers import plain_lines, render
     from workflows.access import Viewer
     from workflows.people import display_names
 
@@ -39,10 +39,6 @@ def ask_command(question: tuple[str, ...], user_id: str | None) -> None:
         names = display_names(session, [getattr(row, "note", "") for row in _rows(result)])
     with people(names):  # "waiting for @Maya", not a user id, in the terminal
         _text, blocks = render(result, plain=True)
-    for block in blocks:
-        text = (block.get("text") or {}).get("text") or " ".join(
-            e.get("text", "") for e in block.get("elements", [])
-        )
-        if text:
-            click.echo(text)
+    for line in plain_lines(blocks):
+        click.echo(line)
     db.dispose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.demo_scenes import GOVERNANCE
 from bot.demo_story import ADA, LEE, MAYA, MO, SAM, Story, words
-from bot.views.answers import render
+from bot.views.answers import plain_lines, render
 from workflows.questions.ask import ask
 
 LEADS = "C0LEADS"  # lee's and ada's private channel, where "share" may post figures
@@ -67,14 +67,7 @@ def cli_ask(story: Story, text: str, *, as_user: str) -> None:
     with story.ws.db.read() as session:
         result = ask(session, text, viewer=rt.viewer(as_user), today=rt.today(), now=rt.now())
     _text, blocks = render(result, plain=True)
-    lines = []
-    for block in blocks:
-        shown = (block.get("text") or {}).get("text") or " ".join(
-            e.get("text", "") for e in block.get("elements", [])
-        )
-        if shown:
-            lines += shown.split("\n")
-    story.output(lines)
+    story.output(plain_lines(blocks))
 
 
 def questions(story: Story) -> None:

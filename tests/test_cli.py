@@ -192,3 +192,33 @@ def test_currency_and_time_zone_default_from_the_environment(tmp_path: Path) -> 
     CliRunner().invoke(main, ["settings", "set", "currency", "GBP"], env=env)
     again = CliRunner().invoke(main, ["settings", "show"], env=env)
     assert "GBP" in again.output  # a stored setting wins over the environment
+
+
+def test_ask_answers_in_the_terminal_as_a_given_person(tmp_path: Path) -> None:
+    """`aigov ask`: the chat answers in the terminal, scoped by --as, and never a traceback
+    (a did-you-mean, whose buttons only Slack shows, included)."""
+    (tmp_path / "inventory.csv").write_text(
+        "name,department,owner,stage\nSupport Assistant,Support,U0SAM,production\n"
+    )
+    (tmp_path / "costs.csv").write_text(
+        "initiative,month,category,amount\n"
+        "Support Assistant,2026-07,inference,1200\n"
+        "Support Assistant,2026-08,inference,1300\n"
+    )
+    env = _env(tmp_path, AIGOV_LEADERS="U0LEAD")
+    runner = CliRunner()
+    for kind in ("inventory", "costs"):
+        loaded = runner.invoke(main, ["import", kind, str(tmp_path / f"{kind}.csv")], env=env)
+        assert loaded.exit_code == 0, loaded.output
+    leader = runner.invoke(
+        main, ["ask", "support assistant spend in Q3 2026", "--as", "U0LEAD"], env=env
+    )
+    assert leader.exit_code == 0 and "$2,500.00" in leader.output
+    assert (
+        "Q3 2026, Jul 1 – Sep 30, 2026" in leader.output and "Sources: cost files" in leader.output
+    )
+    member = runner.invoke(main, ["ask", "spend in Q3 2026", "--as", "U0MEMBER"], env=env)
+    assert member.exit_code == 0 and "$" not in member.output
+    typo = runner.invoke(main, ["ask", "what did the suport asistnat botz cost"], env=env)
+    assert typo.exit_code == 0 and "Traceback" not in typo.output, typo.output
+    assert 'Did you mean *Support Assistant*?' in typo.output

@@ -65,3 +65,18 @@ def _choices(result: Ambiguous) -> list[bk.Block]:
         if question and len(question) <= MAX_QUESTION:
             buttons.append(bk.button(choice, f"{Action.ANSWER_CHOICE}.{n}", value=question))
     return [bk.actions(*buttons)] if buttons else []
+
+
+def plain_lines(blocks: list[bk.Block]) -> list[str]:
+    """An answer's words for the terminal: sections and context, not its buttons."""
+    lines: list[str] = []
+    for block in blocks:
+        if block.get("type") == "section":
+            shown = (block.get("text") or {}).get("text", "")
+        elif block.get("type") == "context":
+            shown = " ".join(e.get("text", "") for e in block.get("elements", []))
+        else:
+            continue
+        if shown:
+            lines += shown.split("\n")
+    return lines
