@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.views.answers import render
 from storage.db import Database
 from tests.conftest import _truncate
 from tests.fixtures_portfolio import NOW, TODAY, VIEWERS, build
@@ -191,6 +192,7 @@ def test_evaluation_set_is_answered_exactly(portfolio: Database) -> None:
             if isinstance(result, Answer):
                 seen |= _exercised(result)
             problems = _problems(case, result)
+            _rendered(result)  # words for Slack and the terminal: a crash there is wrong too
         except Exception as exc:  # a crash is a wrong answer too
             problems = [f"raised {type(exc).__name__}: {exc}"]
         if problems:
@@ -215,6 +217,33 @@ def test_evaluation_set_is_answered_exactly(portfolio: Database) -> None:
     wanted |= {"top", "bottom", "compare", "status:over_budget", "status:not_reported"}
     wanted |= {"status:stage", "scoped_to_own", "hidden", "nothing_visible"}
     assert wanted <= seen, f"not exercised: {sorted(wanted - seen)}"
+
+
+def _rendered(result: Answer | Unknown | Ambiguous) -> str:
+    """The answer as Slack and the terminal get it (raises where the words would fail)."""
+    text, blocks = render(result)
+    plain, _ = render(result, plain=True)
+    assert text and plain and blocks, "an empty answer"
+    return text
+
+
+PARSE_SET: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parent / "workflows" / "questions.yaml").read_text(encoding="utf-8")
+)
+
+
+def test_every_parse_set_question_gets_an_answer_without_error(portfolio: Database) -> None:
+    """Each of the parser's wordings, asked by a leader, an owner and a member over the
+    fixture portfolio, is answered and worded for Slack and the terminal without raising
+    (the figures themselves are checked by the evaluation set above)."""
+    crashed = []
+    for case in PARSE_SET:
+        for who in ("leader", "support_owner", "member"):
+            try:
+                _rendered(_run(portfolio, {"q": case["q"], "as": who, "cal": case.get("cal")}))
+            except Exception as exc:
+                crashed.append(f"  {case['q']!r} ({who}): {type(exc).__name__}: {exc}")
+    assert not crashed, f"{len(crashed)} answers raised:\n" + "\n".join(crashed)
 
 
 def _exercised(result: Answer) -> set[str]:

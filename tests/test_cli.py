@@ -221,4 +221,4 @@ def test_ask_answers_in_the_terminal_as_a_given_person(tmp_path: Path) -> None:
     assert member.exit_code == 0 and "$" not in member.output
     typo = runner.invoke(main, ["ask", "what did the suport asistnat botz cost"], env=env)
     assert typo.exit_code == 0 and "Traceback" not in typo.output, typo.output
-    assert 'Did you mean *Support Assistant*?' in typo.output
+    assert "Did you mean *Support Assistant*?" in typo.output

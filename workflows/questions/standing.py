@@ -62,23 +62,38 @@ def budget_use(
 def forecast(
     session: Session, result: Answer, rows: list[Initiative], *, today: date, now: datetime
 ) -> None:
-    """Run rate to the end of the period (calendar-true); a past period is its actual spend."""
-    period = result.query.period
-    spent = spend_of(session, rows, period, result.query.filters.category)
+    """Run rate to the end of the period (calendar-true); a period wholly to come at this
+    fiscal year's daily run rate; a past period is its actual spend."""
+    period, category = result.query.period, result.query.filters.category
+    spent = spend_of(session, rows, period, category)
     result.sources, result.bases = spent.sources, spent.bases
     if period.last_day < today:
         result.value, result.extra["actual"] = spent.total_micros, True
         return
-    if period.first_day > today:
-        result.value = _future(session, rows, period, result.query.filters.category, today)
-        result.compare_value = spent.total_micros
-        result.extra["budget"] = _budget_for(rows, period)
-        return
-    projected, elapsed = alerts.run_rate(
-        spent.total_micros, first=period.first_day, last=period.last_day, today=today
-    )
-    result.value, result.compare_value = projected, spent.total_micros
-    result.extra.update({"elapsed": elapsed, "days": period.days})
+    future = period.first_day > today
+    ytd = ws.calendar(session).year_to_date(today)
+    elapsed = (today - ytd.first_day).days + 1
+
+    def projected(part: list[Initiative]) -> tuple[int, int, bool]:
+        """(projection, spent so far or in the year to date, has data) for some initiatives."""
+        if future:  # nothing of the period is spent yet: the year so far sets the rate
+            so_far = spend_of(session, part, ytd, category)
+            value = (so_far.total_micros * period.days + elapsed // 2) // elapsed
+            return value, so_far.total_micros, so_far.has_data
+        so_far = spend_of(session, part, period, category)
+        value, _ = alerts.run_rate(
+            so_far.total_micros, first=period.first_day, last=period.last_day, today=today
+        )
+        return value, so_far.total_micros, so_far.has_data
+
+    result.value, result.compare_value, _ = projected(rows)
+    if future:
+        ytd_spend = spend_of(session, rows, ytd, category)
+        result.sources, result.bases = ytd_spend.sources, ytd_spend.bases
+        result.extra.update({"future": True, "basis": ytd, "elapsed": elapsed})
+    else:
+        days_in = (today - period.first_day).days + 1
+        result.extra.update({"elapsed": days_in, "days": period.days})
     result.extra["budget"] = _budget_for(rows, period)
     group = result.query.group_by
     if group and group not in ("month", "category"):
@@ -88,25 +103,10 @@ def forecast(
             buckets.setdefault(key, []).append(i)
         out = []
         for key, members in buckets.items():
-            part = spend_of(
-                session, part_of(rows, members, group, key), period, result.query.filters.category
-            )
-            if part.has_data:
-                value, _ = alerts.run_rate(
-                    part.total_micros, first=period.first_day, last=period.last_day, today=today
-                )
+            value, _, has_data = projected(part_of(rows, members, group, key))
+            if has_data:
                 out.append(Row(key, value))
         result.rows = ranked(out, result.query)
-
-
-def _future(
-    session: Session, rows: list[Initiative], period: Period, category: str | None, today: date
-) -> int:
-    """A period wholly to come: this fiscal year's daily run rate times its days."""
-    ytd = ws.calendar(session).year_to_date(today)
-    spent = spend_of(session, rows, ytd, category).total_micros
-    elapsed = (today - ytd.first_day).days + 1
-    return (spent * period.days + elapsed // 2) // elapsed
 
 
 def _budget_for(rows: list[Initiative], period: Period) -> int | None:
