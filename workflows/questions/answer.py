@@ -97,6 +97,8 @@ def answer(session: Session, query: Query, *, viewer: Viewer, today: date, now: 
         handler(session, result, visible, today=today, now=now)
     elif query.measure == "spend":
         _spend(session, result, visible)
+        if query.percent and not (query.group_by or query.top):
+            result.extra["whole"] = _whole_spend(session, viewer, query)
     else:
         ratio_measure(session, result, visible)
     return result
@@ -109,6 +111,15 @@ def _whole(rows: list[Initiative], filters: Filters) -> Selection:
     fields = {name: getattr(filters, name) for name in SCOPE_FIELDS}
     selection.scope = Scope(initiative_ids=ids, **fields)
     return selection
+
+
+def _whole_spend(session: Session, viewer: Viewer, query: Query) -> int:
+    """All the spend the asker may see in the period, every category: what a share of it
+    ("what % of our spend is OpenAI") is a share of."""
+    everything = _visible(session, viewer, _matching(session, Filters()))
+    if viewer.sees_all_figures:
+        everything = _whole(everything, Filters())
+    return spend_of(session, everything, query.period, None).total_micros
 
 
 def _spend(session: Session, result: Answer, rows: list[Initiative]) -> None:

@@ -86,6 +86,7 @@ def build(found: Found, cal: FiscalCalendar, today: date) -> Query:
         status=status,
         chart=found.chart,
         share=found.share,
+        percent=found.percent and measure == "spend",
         period_explicit=explicit,
     )
 

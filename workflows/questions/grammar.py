@@ -18,6 +18,12 @@ _MAX_PERIOD_WORDS = 7
 
 _GROUP_NAMED = named(lx.GROUP_WORDS)
 RX = {
+    # "share of spend" asks for a percentage, never to post the answer for everyone
+    "percent": rx(
+        r"(?:what|which) (?:percent(?:age)?|share|proportion|fraction|part|%)(?: of)?"
+        r"|percent(?:age)?s?(?: of)?|(?:the |our |its |their )?share of|proportion of"
+        r"|as (?:a )?(?:percent(?:age)?|%|share)|% of|in percent"
+    ),
     "share": rx(
         r"(?:and |then )?share(?:d)?(?: (?:it|this|that)(?: (?:here|with (?:the )?(?:channel|team|everyone)))?)?"
         r"|(?:and |then )?post (?:it |this )?(?:here|in (?:the )?channel)"
@@ -84,6 +90,7 @@ class Found:
     names: list[tuple[int, int, Match]] = field(default_factory=list)
     chart: bool = False
     share: bool = False
+    percent: bool = False  # "what share of spend", "as a percentage"
 
     @property
     def understood(self) -> bool:

@@ -80,6 +80,7 @@ def parse(
     written, low = normalise_periods(written, low, calendar, today)
     sentence = Sentence(written, low)
     found = Found()
+    found.percent = bool(sentence.take(RX["percent"]))  # first: "share of" is not `share`
     found.share = bool(sentence.take(RX["share"]))
     found.chart = bool(sentence.take(RX["chart"]))
     _names(sentence, vocabulary, found, fuzzy=False)

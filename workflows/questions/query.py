@@ -55,6 +55,7 @@ class Query:
     status: str | None = None  # for measure "status": over_budget | not_reported | stage
     chart: bool = False
     share: bool = False  # post in the channel for everyone (slash command)
+    percent: bool = False  # spend as a share of the whole: "what % of our spend is OpenAI"
     period_explicit: bool = True  # False when the question named no period (a default was used)
 
 

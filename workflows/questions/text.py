@@ -78,7 +78,7 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def _words(text: str) -> tuple[str, ...]:
     out: list[str] = []
-    for raw in _TOKEN.findall(clean(text)):
+    for raw in _TOKEN.findall(clean(text).replace("%", " percent ")):
         if raw == "&":
             out.append("and")
             continue
