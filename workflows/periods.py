@@ -28,6 +28,7 @@ _MONTH_WORD = re.compile(r"([a-z]+)(?: ([0-9]{4}))?")
 _LAST_N = re.compile(r"(?:the )?(?:last|past|previous|trailing) ([0-9]{1,6}) (day|week|month)s?")
 _SINCE = re.compile(r"since (.+)")
 _SPAN = re.compile(r"(?:between|from) (.+?) (?:and|to|through|thru|until|till|-|–) (.+)")
+_NOW = frozenset({"now", "today", "date", "present", "the present", "this month", "current"})
 _SPAN_BARE = re.compile(r"(.+?) (?:to|through|thru|until|till|-|–) (.+)")
 
 
@@ -465,5 +466,7 @@ def resolve(calendar: FiscalCalendar, expr: str, *, today: date) -> Period:
             raise PeriodError("start_after_end", text)
         return Period.span(start, cur)
     if match := _SPAN.fullmatch(text) or _SPAN_BARE.fullmatch(text):
+        if match[2] in _NOW:  # "from july to now": since july
+            return resolve(calendar, f"since {match[1]}", today=today)
         return _between(calendar, match[1], match[2], cur)
     return _simple(calendar, text, cur)

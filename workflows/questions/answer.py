@@ -129,9 +129,9 @@ def _spend(session: Session, result: Answer, rows: list[Initiative]) -> None:
     total = figures.spend(session, scope=scope, first=first, last=last)
     result.value, result.sources, result.bases = total.total_micros, total.sources, total.bases
     if q.compare_to is not None:
-        result.compare_value = spend_of(
-            session, rows, q.compare_to, q.filters.category
-        ).total_micros
+        before = spend_of(session, rows, q.compare_to, q.filters.category)
+        result.compare_value = before.total_micros
+        result.extra["compare_empty"] = not before.has_data  # nothing recorded then
     if q.group_by or q.top:
         group = q.group_by or "initiative"
         labelled = _spend_groups(session, rows, scope, q.period, group)

@@ -68,6 +68,12 @@ def build(found: Found, cal: FiscalCalendar, today: date) -> Query:
     elif found.rank and status:
         top = found.rank[1]
     period, compare_to, explicit = _when(found, measure, status, cal, today)
+    if measure == "forecast" and compare_to is None and _bare(found) and period.last_day < today:
+        # "forecast december" (or "Q1") in November: the one to come, if it comes soon;
+        # "forecast for Q3" just after Q3 ended: Q3 as it turned out
+        coming = shift_back(cal, period, -12)
+        if coming.start <= Month.of(today).shift(6):
+            period = coming
     if measure == "spend" and period.start > Month.of(today) and compare_to is None:
         measure = "forecast"
     # "which grew (fell) the most": ranked by the change since the period before
@@ -171,9 +177,12 @@ def _when(
             base = shift_back(cal, period, -back) if back else default()
             return base, period, True
         return period, None, True
-    if found.compare_weak and len(mentions) == 1:  # "did spend go up last month": vs the one before
+    if found.compare_weak and len(mentions) == 1 and not _several_named(found):
+        # "did spend go up last month": against the one before; a span of months
+        # ("since january") against the same months a year earlier
         period = mentions[0][1]
-        return period, shift_back(cal, period, period.n_months), True
+        back = period.n_months if period.kind in ("month", "quarter", "half", "year") else 12
+        return period, shift_back(cal, period, back), True
     if len(mentions) == 2 and (inside := _within_year(cal, mentions)) is not None:
         return inside, None, True  # "Q1 ... last year": Q1 of last fiscal year
     if len(mentions) > 1:  # "Q2 and Q3": both
@@ -182,6 +191,23 @@ def _when(
     if mentions:
         return mentions[0][1], None, True
     return default(), None, False
+
+
+_BARE = re.compile(r"(?:q[1-4]|h[12]|[a-z]+)")  # a month, quarter or half with no year
+
+
+def _bare(found: Found) -> bool:
+    """The one period named carries no year ("december", "Q1"): past or to come is open."""
+    return len(found.periods) == 1 and bool(_BARE.fullmatch(found.periods[0][2]))
+
+
+def _several_named(found: Found) -> bool:
+    """Two or more names of one kind ("difference between OpenAI and Anthropic"): the
+    comparison is between them, not with an earlier period."""
+    kinds: dict[str, set[str]] = {}
+    for _, _, match in found.names:
+        kinds.setdefault(match.kind, set()).add(match.names[0])
+    return any(len(names) > 1 for names in kinds.values())
 
 
 def _within_year(

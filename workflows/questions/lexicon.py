@@ -279,6 +279,9 @@ GENERIC = frozenset(
 WEAK_GENERIC = frozenset(word_list("initiative project program programme ai genai llm"))
 
 # Grammar words a typo may be corrected to (same first letter, 1 edit; 2 from 8 letters).
+# Words of period phrases the typo corrector must leave alone ("till" is not "tell").
+NEVER_CORRECTED = frozenset({"till", "til", "date", "dates", "present", "thru", "upto"})
+
 CORRECTABLE = word_list(
     """
     this last next year quarter month since spend spent spending cost costs budget budgets forecast projected projection savings saved value

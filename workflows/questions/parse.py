@@ -183,7 +183,9 @@ def _correct_typos(sentence: Sentence, vocabulary: Vocabulary) -> None:
     for i, word in enumerate(sentence.low):
         if sentence.used[i] or len(word) < 3 or not word.isalpha():
             continue
-        if word in lx.FILLER or key(word) in COMMON or vocabulary.knows_token(key(word)):
+        if word in lx.FILLER or word in lx.NEVER_CORRECTED or key(word) in COMMON:
+            continue
+        if vocabulary.knows_token(key(word)):
             continue
         if key(word) in lx.GENERIC | lx.WEAK_GENERIC:
             continue
