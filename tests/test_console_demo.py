@@ -791,10 +791,13 @@ def test_lee_asks_ten_questions_in_every_way(demo: Demo, answers: dict[str, str]
 
     by_department = answers["spend by department this year"]
     assert by_department.startswith("aigov → lee (DM):")
-    assert "*Spend by department*, FY2026, Jan 1 – Dec 31, 2026:" in by_department
     departments: dict[str, Decimal] = defaultdict(Decimal)
     for initiative in REGISTERED:
         departments[str(initiative["department"])] += want.spend(str(initiative["name"]), *FY2026)
+    in_all = money(sum(departments.values(), Decimal(0)))
+    assert (
+        f"*Spend by department*, FY2026, Jan 1 – Dec 31, 2026 ({in_all} in all):" in by_department
+    )
     ranked = sorted(departments.items(), key=lambda kv: -kv[1])
     for n, (department, amount) in enumerate(ranked, start=1):
         assert f"{n}. *{department}*: {money(amount)}" in by_department
@@ -854,7 +857,9 @@ def test_lee_asks_ten_questions_in_every_way(demo: Demo, answers: dict[str, str]
     top = answers["top 5 initiatives by cost last month"]
     october = {str(i["name"]): want.spend(str(i["name"]), "2026-10", "2026-10") for i in REGISTERED}
     spent = sorted(((n, v) for n, v in october.items() if v), key=lambda kv: -kv[1])
-    assert f"*Top {len(spent)} by spend*, Oct 2026, Oct 1 – Oct 31, 2026:" in top
+    october_all = money(sum(october.values(), Decimal(0)))
+    head = f"*Top {len(spent)} initiatives by spend*, Oct 2026, Oct 1 – Oct 31, 2026"
+    assert f"{head} ({october_all} in all):" in top
     for n, (name, amount) in enumerate(spent, start=1):
         assert f"{n}. *{name}*: {money(amount)}" in top
 
