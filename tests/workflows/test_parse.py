@@ -56,6 +56,7 @@ def _expected(case: dict[str, Any]) -> dict[str, Any]:
         return {"ambiguous": case["ambiguous"], "choices": list(case.get("choices", []))}
     raw_filters = dict(case.get("f", {}))
     raw_filters["initiatives"] = tuple(raw_filters.get("initiatives", ()))
+    raw_filters["outcome_units"] = tuple(raw_filters.get("outcome_units", ()))
     if "among" in raw_filters:  # [department, [Sales, Marketing]]
         kind, values = raw_filters["among"]
         raw_filters["among"] = (kind, tuple(values))

@@ -45,6 +45,8 @@ def _matching(session: Session, filters: Filters) -> list[Initiative]:
         wanted = getattr(filters, name)
         if wanted:
             query = query.where(func.lower(getattr(Initiative, name)) == wanted.lower())
+    if filters.outcome_units:
+        query = query.where(col(Initiative.outcome_unit).in_(filters.outcome_units))
     if filters.among:
         name, values = filters.among
         lowered = [v.lower() for v in values]
@@ -107,7 +109,7 @@ def answer(session: Session, query: Query, *, viewer: Viewer, today: date, now: 
 def _whole(rows: list[Initiative], filters: Filters) -> Selection:
     selection = Selection(rows)
     # Names, or several values of one field (no single-value scope): the ids themselves.
-    ids = ids_of(rows) if filters.initiatives or filters.among else None
+    ids = ids_of(rows) if filters.initiatives or filters.among or filters.outcome_units else None
     fields = {name: getattr(filters, name) for name in SCOPE_FIELDS}
     selection.scope = Scope(initiative_ids=ids, **fields)
     return selection

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 from workflows.periods import FiscalCalendar, Month, Period, Quarter, resolve
 from workflows.questions import lexicon as lx
 from workflows.questions.grammar import Found
 from workflows.questions.query import Filters, Query
-from workflows.questions.when import default_period, shift_back
+from workflows.questions.when import OUTCOME_MEASURES, default_period, shift_back
 
 MEASURE_PRIORITY = (
     "value_per_ai_dollar",
@@ -42,6 +43,8 @@ def build(found: Found, cal: FiscalCalendar, today: date) -> Query:
     elif status:
         measure = "status"
     filters, groups = _filters(found)
+    if found.units and measure in OUTCOME_MEASURES and not filters.initiatives:
+        filters = replace(filters, outcome_units=tuple(sorted(found.units)))
     stage_list = (
         not status
         and found.stages

@@ -91,6 +91,7 @@ class Found:
     chart: bool = False
     share: bool = False
     percent: bool = False  # "what share of spend", "as a percentage"
+    units: set[str] = field(default_factory=set)  # outcome units named by a word of theirs
 
     @property
     def understood(self) -> bool:
@@ -171,6 +172,8 @@ def read(
             found.measures.append(measure)
     found.how_much = bool(take(RX["how_much"]))
     _cost_per_unit(sentence, vocabulary, found)
+    for word in sentence.low:
+        found.units |= vocabulary.units_named(key(word))
     for i, word in enumerate(sentence.low):
         if not sentence.used[i] and vocabulary.is_outcome_word(key(word)):
             found.weak_outcomes = True

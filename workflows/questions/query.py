@@ -40,6 +40,9 @@ class Filters:
     # several values of one field named together ("sales vs marketing"): the answer is
     # grouped by that field and covers only those: ("department", ("Sales", "Marketing"))
     among: tuple[str, tuple[str, ...]] | None = None
+    # outcomes named by their unit with no initiative ("how many invoices"): only the
+    # initiatives counting that unit, so tickets and invoices are never added up
+    outcome_units: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,9 @@ class _Index:
     suggest: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> text -> name
     tokens: set[str] = field(default_factory=set)
     outcome_words: set[str] = field(default_factory=set)
+    # a distinctive word of an outcome unit -> the units it names ("invoice" -> "invoice
+    # processed"); verbs such as "processed" are not distinctive
+    unit_keys: dict[str, set[str]] = field(default_factory=dict)
     token_list: list[str] | None = None
 
     def add(self, form: tuple[str, ...], entry: Entry) -> None:
@@ -184,6 +187,10 @@ def _build(vocabulary: Vocabulary) -> _Index:
         _add_derived(index, target, alias)
     for unit in vocabulary.outcome_units:
         index.outcome_words.update(k for k in (key(w) for w in words(unit)) if k)
+        for word in words(unit):
+            k = key(word)
+            if k and word.lower() not in lexicon.FILLER and key(word) not in lexicon.FILLER:
+                index.unit_keys.setdefault(k, set()).add(unit)
     index.outcome_words.update(lexicon.OUTCOME_NOUNS)
     index.fuzzy_keys = [k for k in index.fuzzy_keys if k not in index.acronyms]
     index.seen.clear()
@@ -302,6 +309,10 @@ class Vocabulary:
 
     def is_outcome_word(self, token_key: str) -> bool:
         return token_key in self._index.outcome_words
+
+    def units_named(self, token_key: str) -> set[str]:
+        """The outcome units this word names ("invoices" -> {"invoice processed"})."""
+        return self._index.unit_keys.get(token_key, set())
 
     def match(self, keys: Sequence[str], written: Sequence[str], *, fuzzy: bool) -> Match | None:
         """What these words name, if anything (fuzzy: allowing typos)."""
