@@ -127,6 +127,24 @@ def _number(value: object, places: int = 2) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _plural_unit(unit: object) -> str:
+    """An outcome unit counted: "ticket resolved" -> "tickets resolved", "campaign asset"
+    -> "campaign assets" (the last word that is not a participle takes the plural)."""
+    words = str(unit or "").split()
+    nouns = [i for i, w in enumerate(words) if not w.lower().endswith("ed")]
+    if not nouns:
+        return " ".join(words)
+    i = nouns[-1]
+    word = words[i]
+    if word.lower().endswith(("s", "x", "ch", "sh")):
+        word += "es"
+    elif word.lower().endswith("y") and word[-2:-1].lower() not in "aeiou":
+        word = word[:-1] + "ies"
+    else:
+        word += "s"
+    return " ".join([*words[:i], word, *words[i + 1 :]])
+
+
 def _build(*, plain: bool) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(HERE)),
@@ -145,6 +163,7 @@ def _build(*, plain: bool) -> Environment:
     env.filters["amount"] = _amount
     env.filters["number"] = _number
     env.filters["day"] = _day
+    env.filters["plural_unit"] = _plural_unit
     env.globals["plain"] = plain
     return env
 
