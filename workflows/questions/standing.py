@@ -127,6 +127,9 @@ def status(
     if q.status == "over_budget":
         as_of = min(today, q.period.last_day) if q.period_explicit else today
         budget_use(session, result, rows, today=as_of, now=now)
+        if q.filters.initiatives:  # "is the copy writer over budget?": yes or no, with figures
+            result.extra["named"] = True
+            return
         result.rows = [r for r in result.rows if r.extra and (r.value or 0) > r.extra]
         return
     # A named quarter means that quarter's review; otherwise the open (or latest) one.

@@ -22,7 +22,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, pairwise
 from threading import Event, Lock
 from types import MappingProxyType
 from typing import Any
@@ -165,6 +165,27 @@ def _add_derived(index: _Index, name: str, written: str) -> None:
         for part in combinations(part_of, size):
             if _distinctive(part):
                 index.add(part, Entry("initiative", name, 2, needs_generic=size == 1))
+    written_core = [w for w in words(written) if key(w) and key(w) not in skip]
+    for first, second in pairwise(written_core):  # "copywriter": Copy Writer
+        joined = (key(first + second),)
+        if _distinctive(joined):
+            index.add(joined, Entry("initiative", name, 2))
+
+
+# The thing itself: "the chatbot" names the one initiative called a chatbot, if only one is.
+_THING_WORDS = frozenset(lexicon.word_list("chatbot assistant copilot agent helper"))
+
+
+def _add_unique_words(index: _Index, kind: str, names: Sequence[str], words_of: Any) -> None:
+    """A word found in exactly one name of this kind names it, weakly: "azure" for Azure
+    OpenAI among providers, "chatbot" for the one initiative called a chatbot."""
+    holders: dict[str, set[str]] = {}
+    for name in names:
+        for k in words_of(name):
+            holders.setdefault(k, set()).add(name)
+    for k, held in holders.items():
+        if len(held) == 1 and _distinctive((k,)):
+            index.add((k,), Entry(kind, next(iter(held)), 2))
 
 
 def _build(vocabulary: Vocabulary) -> _Index:
@@ -185,6 +206,18 @@ def _build(vocabulary: Vocabulary) -> _Index:
         _add_derived(index, name, name)
     for alias, target in vocabulary.aliases.items():
         _add_derived(index, target, alias)
+
+    def things(name: str) -> set[str]:
+        return {k for k in (key(w) for w in words(name)) if k in _THING_WORDS}
+
+    _add_unique_words(index, "initiative", vocabulary.initiatives, things)
+    for kind, names in (("provider", vocabulary.providers), ("model", vocabulary.models)):
+
+        def parts(name: str) -> set[str]:
+            keys = [k for k in (key(w) for w in words(name)) if k]
+            return set(keys) if len(keys) > 1 else set()
+
+        _add_unique_words(index, kind, names, parts)
     for unit in vocabulary.outcome_units:
         index.outcome_words.update(k for k in (key(w) for w in words(unit)) if k)
         for word in words(unit):
