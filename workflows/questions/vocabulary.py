@@ -172,13 +172,9 @@ def _add_derived(index: _Index, name: str, written: str) -> None:
             index.add(joined, Entry("initiative", name, 2))
 
 
-# The thing itself: "the chatbot" names the one initiative called a chatbot, if only one is.
-_THING_WORDS = frozenset(lexicon.word_list("chatbot assistant copilot agent helper"))
-
-
 def _add_unique_words(index: _Index, kind: str, names: Sequence[str], words_of: Any) -> None:
     """A word found in exactly one name of this kind names it, weakly: "azure" for Azure
-    OpenAI among providers, "chatbot" for the one initiative called a chatbot."""
+    OpenAI among providers, "claude" for the one claude model."""
     holders: dict[str, set[str]] = {}
     for name in names:
         for k in words_of(name):
@@ -207,10 +203,6 @@ def _build(vocabulary: Vocabulary) -> _Index:
     for alias, target in vocabulary.aliases.items():
         _add_derived(index, target, alias)
 
-    def things(name: str) -> set[str]:
-        return {k for k in (key(w) for w in words(name)) if k in _THING_WORDS}
-
-    _add_unique_words(index, "initiative", vocabulary.initiatives, things)
     for kind, names in (("provider", vocabulary.providers), ("model", vocabulary.models)):
 
         def parts(name: str) -> set[str]:
