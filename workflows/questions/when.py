@@ -70,6 +70,11 @@ def _rewrite(
     return out_written + written[done:], out_low + low[done:]
 
 
+def _year(text: str) -> str:
+    """'26' -> '2026'; four digits as they are."""
+    return text if len(text) == 4 else f"20{text}"
+
+
 def normalise_periods(
     written: list[str], low: list[str], cal: FiscalCalendar, today: date
 ) -> tuple[list[str], list[str]]:
@@ -99,6 +104,15 @@ def normalise_periods(
             number,
         ),
         (r"ttm|trailing (?:twelve|12) months", lambda m: "last 12 months"),
+        (r"l(?P<c>[0-9]{1,2})m", lambda m: f"last {m['c']} months"),  # L3M, L12M
+        # finance shorthand: 1H26, 2H 2026, 3Q26, Q3FY26, fiscal Q3
+        (r"(?P<h>[12])h ?'?(?P<y>[0-9]{2}(?:[0-9]{2})?)", lambda m: f"h{m['h']} {_year(m['y'])}"),
+        (r"(?P<q>[1-4])q ?'?(?P<y>[0-9]{2}(?:[0-9]{2})?)", lambda m: f"q{m['q']} {_year(m['y'])}"),
+        (
+            r"(?P<p>q[1-4]|h[12]) ?fy ?'?(?P<y>[0-9]{2}(?:[0-9]{2})?)",
+            lambda m: f"{m['p']} fy{_year(m['y'])}",
+        ),
+        (r"fiscal (?P<p>q[1-4]|h[12])", lambda m: m["p"]),
         (
             r"(?:the )?(?:last|past|previous) week|(?:this|current) week|yesterday",
             lambda m: "last 7 days",
