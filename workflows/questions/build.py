@@ -79,6 +79,7 @@ def build(found: Found, cal: FiscalCalendar, today: date) -> Query:
             period = coming
     if measure == "spend" and period.start > Month.of(today) and compare_to is None:
         measure = "forecast"
+    compare_to = _like_for_like(period, compare_to, today)
     # "which grew (fell) the most": ranked by the change since the period before
     by_change = bool(top and compare_to and found.compare_weak and measure == "spend")
     if by_change:
@@ -202,6 +203,22 @@ _BARE = re.compile(r"(?:q[1-4]|h[12]|[a-z]+)")  # a month, quarter or half with 
 def _bare(found: Found) -> bool:
     """The one period named carries no year ("december", "Q1"): past or to come is open."""
     return len(found.periods) == 1 and bool(_BARE.fullmatch(found.periods[0][2]))
+
+
+def _like_for_like(period: Period, earlier: Period | None, today: date) -> Period | None:
+    """A period still running against a whole earlier one of its length ("this quarter vs
+    last quarter" in November): the earlier one's same months only (Jul-Aug for Oct-Nov),
+    so the change is not a part against a whole."""
+    if earlier is None or not period.first_day <= today <= period.last_day:
+        return earlier
+    if earlier.n_months != period.n_months or earlier.end >= period.start:
+        return earlier
+    months = Month.of(today).months_since(period.start) + 1
+    if months >= period.n_months:
+        return earlier
+    end = earlier.start.shift(months - 1)
+    first = "first month" if months == 1 else f"first {months} months"
+    return Period(earlier.start, end, "range", f"{earlier.label}, {first}")
 
 
 def _several_named(found: Found) -> bool:
