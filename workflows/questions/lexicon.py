@@ -88,12 +88,15 @@ NOT_REPORTED = (
     r"|(?:outstanding|overdue|late|pending|missing) (?:reports?|submissions?|reviews?|figures)"
     r"|(?:still|yet) (?:need|needs|have|has|got)? ?to (?:report|submit)|unreported|not reporting"
     r"|have ?n?o?t? yet reported"
+    r"|(?:is|are|s|running) (?:late|overdue|behind)(?: (?:with|on) (?:their |its |the )?"
+    r"(?:reviews?|reports?|figures|numbers|submissions?))?"
 )
 VALUE_PER_DOLLAR = (
     r"(?:value|return|returns|benefit|benefits) (?:per|for each|for every|on each|on every|on the|per each)"
     r" (?:ai |invested |spent )?(?:dollar|buck)s?(?: spent| invested| of ai spend)?|value for money"
     r"|bang for (?:the |our |your )?buck|value (?:to|per|over|vs|versus|against) (?:ai )?(?:cost|spend|spending)"
     r"|value per ai (?:spend|dollar)|value to cost(?: ratio)?|dollar for dollar value"
+    r"|perform(?:ing|s|ed|ance)?|performers?"
 )
 ROI = (
     r"roi|r o i|return on (?:ai |the |our )?investments?|returns?|payback|pay(?:s|ing)? off|paid off"
