@@ -30,7 +30,7 @@ from templates import environment, say
 T = "demo.j2"
 QUIET = 0.05  # each step waits for the calls it expects, then this long for stragglers
 MANY_OPTIONS = 5  # a modal's select with more options shows the first few
-OUTBOX_WAIT = 5.0  # at most this long for the outbox to send what is due
+OUTBOX_WAIT = 30.0  # at most this long for the outbox to send what is due (slow machines)
 
 
 def words(macro: str, *args: Any, **kwargs: Any) -> str:

@@ -30,6 +30,7 @@ from templates import environment, say
 T = "console.j2"
 QUIET = 0.3  # the bot is done when no Web API call arrived for this long...
 SETTLE_MAX = 5.0  # ...or after this long, whatever happens
+EXPECT_MAX = 30.0  # calls a step expects are waited for this long (a loaded machine is slow)
 POLL = 0.02
 _MENTION = re.compile(r"<([@#])([UWC][A-Z0-9]+)>")
 TEXT_TYPES = {"plain_text_input", "number_input", "email_text_input", "url_text_input"}
@@ -54,10 +55,12 @@ def settle(
     since: int,
     expect: Mapping[str, int] | None = None,
     quiet: float = QUIET,
-    timeout: float = SETTLE_MAX,
+    timeout: float | None = None,
 ) -> list[Call]:
     """Wait until the bot stops calling the Web API (no new call for `quiet` seconds,
     `expect`ed calls made, at most `timeout` seconds); the calls made since `since`."""
+    if timeout is None:
+        timeout = EXPECT_MAX if expect else SETTLE_MAX
     deadline = time.monotonic() + timeout
     count, changed = len(emulator.calls), time.monotonic()
     while True:
