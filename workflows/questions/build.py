@@ -172,7 +172,7 @@ def _when(
             return a, shift_back(cal, a, 12), True
         later, earlier = (a, b) if (a.start, a.end) >= (b.start, b.end) else (b, a)
         if later == earlier:
-            earlier = shift_back(cal, later, later.n_months)
+            earlier = shift_back(cal, later, _step(later))
         return later, earlier, True
     if comparing and len(mentions) == 1 and found.compare_at is not None:
         first, period, text, before = mentions[0]
@@ -185,7 +185,7 @@ def _when(
         # "did spend go up last month": against the one before; a span of months
         # ("since january") against the same months a year earlier
         period = mentions[0][1]
-        back = period.n_months if period.kind in ("month", "quarter", "half", "year") else 12
+        back = _step(period)
         return period, shift_back(cal, period, back), True
     if len(mentions) == 2 and (inside := _within_year(cal, mentions)) is not None:
         return inside, None, True  # "Q1 ... last year": Q1 of last fiscal year
@@ -203,6 +203,18 @@ _BARE = re.compile(r"(?:q[1-4]|h[12]|[a-z]+)")  # a month, quarter or half with 
 def _bare(found: Found) -> bool:
     """The one period named carries no year ("december", "Q1"): past or to come is open."""
     return len(found.periods) == 1 and bool(_BARE.fullmatch(found.periods[0][2]))
+
+
+def _step(period: Period) -> int:
+    """How far back "the one before" is: a period's own length; a quarter, year or month
+    to date steps a whole quarter, year or month (QTD against last QTD); another span of
+    months steps a year."""
+    if period.kind in ("month", "quarter", "half", "year"):
+        return period.n_months
+    label = period.label
+    if label.endswith(" to date"):
+        return 3 if label.startswith("Q") else 12 if label.startswith("FY") else 1
+    return 12
 
 
 def _like_for_like(period: Period, earlier: Period | None, today: date) -> Period | None:

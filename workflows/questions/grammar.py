@@ -23,6 +23,7 @@ RX = {
         r"(?:what|which) (?:percent(?:age)?|share|proportion|fraction|part|%)(?: of)?"
         r"|percent(?:age)?s?(?: of)?|(?:the |our |its |their )?share of|proportion of"
         r"|as (?:a )?(?:percent(?:age)?|%|share)|% of|in percent"
+        r"|how much of(?= (?:our|the|all|total|ai|company) )|accounts? for|makes? up|made up"
     ),
     "share": rx(
         r"(?:and |then )?share(?:d)?(?: (?:it|this|that)(?: (?:here|with (?:the )?(?:channel|team|everyone)))?)?"

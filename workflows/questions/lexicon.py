@@ -265,6 +265,7 @@ FILLER = frozenset(
     handling process processed processing closed completed delivered deliver generated produced
     did doing okay ok hmm um quarterly yearly annual annually annualized annualised average avg
     currently spending-wise wise status state our selves ourselves overall entire full last this
+    driver drivers
     next same period so-far since spend-wise give me tell us such among amongst goes went gone
     use used using uses make makes made take takes took should must might shall percentage
     percent pct proportion may might data fraction rank ranked ranking sort sorted order ordered leaderboard
