@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from bot.cli_costs import print_figure_totals
 from bot.cli_focus import print_focus_summary
-from bot.cli_io import out
+from bot.cli_io import out, print_import_result
 from bot.demo_data import (
     DOC_SERVICE,
     FIRST_DAY,
@@ -98,15 +98,7 @@ def import_figures(story: Story, kind: Kind, path: Path) -> None:
     story.ws.rt.wake_outbox()  # `aigov serve` sends what the check queued
     with story.terminal() as console:
         out(console, cli("rows_read", path.name, result.rows_read))
-        summary = cli(
-            "import_summary",
-            result.rows_read,
-            result.created,
-            result.updated,
-            result.unchanged,
-            result.skipped,
-        )
-        out(console, summary)
+        print_import_result(console, result)
         print_figure_totals(console, plan, currency)
         out(console, checked(budgets))
 
