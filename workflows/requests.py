@@ -12,20 +12,16 @@ from storage.upsert import insert_ignore
 from workflows import audit, outbox
 from workflows import settings as ws
 from workflows.access import Viewer
-from workflows.errors import Conflict, Forbidden, NotFound
+from workflows.errors import Forbidden, NotFound
 from workflows.periods import Quarter
-from workflows.review import DELEGATED, get_request, key, may_report, working_time
+from workflows.review import DELEGATED, get_request, key, may_report, open_request, working_time
 
 
 def delegate(
     session: Session, *, request_id: int, viewer: Viewer, to_user: str, now: datetime
 ) -> ReviewRequest:
     """Hand the request to someone else, who gets their own prompt."""
-    request, cycle, initiative = get_request(session, request_id)
-    if not may_report(session, viewer, request, initiative):
-        raise Forbidden(action="report")
-    if request.status == "decided":
-        raise Conflict(reason="decided")
+    request, cycle, _initiative = open_request(session, request_id, viewer)
     before = request.assignee_id
     request.assignee_id, request.reminders_sent, request.last_contact_at = to_user, 0, None
     audit.record(

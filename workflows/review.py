@@ -178,6 +178,18 @@ def get_request(session: Session, request_id: int) -> tuple[ReviewRequest, Revie
     return request, cycle, initiative
 
 
+def open_request(
+    session: Session, request_id: int, viewer: Viewer
+) -> tuple[ReviewRequest, ReviewCycle, Initiative]:
+    """A request the viewer may still act on: theirs to report, and not yet decided."""
+    request, cycle, initiative = get_request(session, request_id)
+    if not may_report(session, viewer, request, initiative):
+        raise Forbidden(action="report")
+    if request.status == "decided":
+        raise Conflict(reason="decided")
+    return request, cycle, initiative
+
+
 def may_report(
     session: Session, viewer: Viewer, request: ReviewRequest, initiative: Initiative
 ) -> bool:
@@ -197,11 +209,7 @@ def submit(
     now: datetime,
 ) -> ReviewRequest:
     """Store the quarter's figures and compute the recommendation; amend until decided."""
-    request, cycle, initiative = get_request(session, request_id)
-    if not may_report(session, viewer, request, initiative):
-        raise Forbidden(action="report")
-    if request.status == "decided":
-        raise Conflict(reason="decided")
+    request, cycle, initiative = open_request(session, request_id, viewer)
     if owner_recommendation is not None and owner_recommendation not in DECISIONS:
         raise Invalid(
             {
