@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations, pairwise
 from threading import Event, Lock
@@ -172,7 +172,15 @@ def _add_derived(index: _Index, name: str, written: str) -> None:
             index.add(joined, Entry("initiative", name, 2))
 
 
-def _add_unique_words(index: _Index, kind: str, names: Sequence[str], words_of: Any) -> None:
+def _parts(name: str) -> set[str]:
+    """The words of a name of two or more words ("azure", "openai" of Azure OpenAI)."""
+    keys = [k for k in (key(w) for w in words(name)) if k]
+    return set(keys) if len(keys) > 1 else set()
+
+
+def _add_unique_words(
+    index: _Index, kind: str, names: Sequence[str], words_of: Callable[[str], set[str]]
+) -> None:
     """A word found in exactly one name of this kind names it, weakly: "azure" for Azure
     OpenAI among providers, "claude" for the one claude model."""
     holders: dict[str, set[str]] = {}
@@ -204,12 +212,7 @@ def _build(vocabulary: Vocabulary) -> _Index:
         _add_derived(index, target, alias)
 
     for kind, names in (("provider", vocabulary.providers), ("model", vocabulary.models)):
-
-        def parts(name: str) -> set[str]:
-            keys = [k for k in (key(w) for w in words(name)) if k]
-            return set(keys) if len(keys) > 1 else set()
-
-        _add_unique_words(index, kind, names, parts)
+        _add_unique_words(index, kind, names, _parts)
     for unit in vocabulary.outcome_units:
         index.outcome_words.update(k for k in (key(w) for w in words(unit)) if k)
         for word in words(unit):
