@@ -87,10 +87,11 @@ class SocketModeServer:
         query = parse_qs(urlparse(connection.request.path if connection.request else "").query)
         ticket = (query.get("ticket") or [""])[0]
         with self._cond:
-            if ticket not in self._state.tickets:
-                connection.close(code=1008, reason="invalid ticket")
-                return
+            valid = ticket in self._state.tickets
             self._state.tickets.discard(ticket)  # a URL is good for one connection
+        if not valid:
+            connection.close(code=1008, reason="invalid ticket")
+            return
         connection.send(json.dumps(self._hello()))
         with self._cond:
             self._state.connections.append(connection)
