@@ -18,8 +18,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.local import LocalWorkspace
-from workflows import inventory
+from bot.offline.local import LocalWorkspace
+from workflows.inventory import inventory
 
 DEPARTMENTS = ("Marketing", "Support", "Finance", "Sales", "Legal", "HR", "IT", "Ops")
 

@@ -42,11 +42,11 @@ from typing import Any
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
-from bot.local import LocalWorkspace
+from bot.offline.local import LocalWorkspace
 from storage.db import Database, make_engine
 from storage.migrate import upgrade
 from storage.models import CATEGORIES, Delegate, Initiative, MonthlyCost, OutcomeRecord
-from workflows import inventory
+from workflows.inventory import inventory
 from workflows.questions.ask import ask
 
 BUDGET_MS = 3000.0

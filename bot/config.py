@@ -1,7 +1,7 @@
 """Settings from the environment and a `.env` file (pydantic-settings).
 
 Only what the process needs to start lives here; everything an admin changes at run time
-lives in the database (see `workflows.settings`).
+lives in the database (see `workflows.core.settings`).
 """
 
 from __future__ import annotations

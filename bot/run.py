@@ -13,7 +13,7 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.logs import configure_logging
 from bot.runtime import Runtime, web_client
-from bot.scheduler import start_scheduler
+from bot.schedule.scheduler import start_scheduler
 from bot.server import SlackHTTP, serve
 from storage.db import Database
 from storage.migrate import pending, upgrade

@@ -15,13 +15,13 @@ from functools import cached_property
 from slack_sdk import WebClient
 
 from bot.config import Settings
-from bot.outbox import OutboxWorker, Sender
+from bot.outbox.sender import OutboxWorker, Sender
 from bot.people import Directory
 from storage.db import Database
 from storage.models import utcnow
-from workflows import settings as ws
-from workflows.access import Viewer, viewer_for
-from workflows.periods import today_in
+from workflows.core import settings as ws
+from workflows.core.access import Viewer, viewer_for
+from workflows.core.periods import today_in
 
 
 @dataclass
@@ -39,7 +39,7 @@ class Runtime:
     instance_id: str = field(init=False)
 
     def __post_init__(self) -> None:
-        from bot.renderers import renderers
+        from bot.outbox.renderers import renderers
 
         self.directory = Directory(client=self.client, db=self.db)
         self.listener_executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="listener")

@@ -240,7 +240,7 @@ class OutboxMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=200)
-    # what to render at send time (bot.outbox has one renderer per kind)
+    # what to render at send time (bot.outbox.sender has one renderer per kind)
     kind: str = Field(max_length=60)
     # a user id (a DM), a channel id, or a setting name such as "governance_channel"
     target: str = Field(max_length=64)

@@ -100,7 +100,7 @@ def _money(micros: object, currency: str = "USD") -> str:
 
 def _amount(value: object, currency: str = "USD") -> str:
     """A Decimal amount of money, to the cent unless it is below one cent."""
-    from workflows.money import format_money
+    from workflows.core.money import format_money
 
     if value is None:
         return ""

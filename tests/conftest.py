@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from sqlalchemy import inspect, text
 
-from bot.local import LocalWorkspace
+from bot.offline.local import LocalWorkspace
 from storage.db import Database
 from storage.migrate import upgrade
 

@@ -75,11 +75,18 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from storage.models import ReviewRequest
-from workflows import inventory, review
-from workflows.access import Viewer
-from workflows.costs import BillingLine, Figure, record_billing, record_outcomes, record_reported
-from workflows.periods import FiscalCalendar
-from workflows.reporting import EnteredFigures
+from workflows.core.access import Viewer
+from workflows.core.periods import FiscalCalendar
+from workflows.figures.costs import (
+    BillingLine,
+    Figure,
+    record_billing,
+    record_outcomes,
+    record_reported,
+)
+from workflows.figures.entries import EnteredFigures
+from workflows.inventory import inventory
+from workflows.reviews import review
 
 TODAY = date(2026, 11, 16)
 NOW = datetime(2026, 11, 16, 15, 0, tzinfo=UTC)

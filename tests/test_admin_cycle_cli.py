@@ -9,12 +9,12 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from bot.cli import main
-from bot.emulator.server import SlackEmulator
-from bot.local import LocalWorkspace
+from bot.offline.emulator.server import SlackEmulator
+from bot.offline.local import LocalWorkspace
 from storage.db import Database
 from storage.models import AuditEntry, ReviewCycle
-from workflows import inventory
-from workflows import settings as ws_settings
+from workflows.core import settings as ws_settings
+from workflows.inventory import inventory
 
 
 def _modal(ws: LocalWorkspace, user: str) -> dict:

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.local import LocalWorkspace
+from bot.offline.local import LocalWorkspace
 from storage.models import Alert, Initiative, ReviewRequest
-from workflows import inventory
-from workflows import settings as ws_settings
+from workflows.core import settings as ws_settings
+from workflows.inventory import inventory
 
 OWNER, LEAD, MEMBER, ADMIN = "U0SUPPORT", "U0LEAD", "U0MEMBER", "U0ADMIN"
 GOVERN = "C0GOVERN"
@@ -206,7 +206,7 @@ def test_a_restart_between_checks_sends_nothing_twice(database_url: str) -> None
                 actor=ADMIN,
                 resolve_user=lambda u: u,
             )
-            from workflows.costs import Figure, record_reported
+            from workflows.figures.costs import Figure, record_reported
 
             doc = s.exec(select(Initiative)).one()
             record_reported(
@@ -215,22 +215,22 @@ def test_a_restart_between_checks_sends_nothing_twice(database_url: str) -> None
                 source="import",
                 actor="t",
             )
-        from bot.alerting import check_now
+        from bot.schedule.alerting import check_now
 
         assert len(check_now(first.rt).new) == 2  # 80% and the forecast
         first.emulator.wait_for(
             lambda _: [m for m in governance(first) if "budget alert" in texts([m])]
         )
     with start() as second:  # a new process on the same database
-        from bot.alerting import check_now
+        from bot.schedule.alerting import check_now
 
         assert check_now(second.rt).new == []
         assert second.emulator.calls_of("chat.postMessage") == []
 
 
 def test_spike_and_stale_notices_read_plainly(ws: LocalWorkspace) -> None:
-    from bot.alerting import check_now
-    from workflows.costs import BillingLine, record_billing
+    from bot.schedule.alerting import check_now
+    from workflows.figures.costs import BillingLine, record_billing
 
     with ws.db.write() as s:
         initiative = s.exec(select(Initiative)).one()

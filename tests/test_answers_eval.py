@@ -23,7 +23,7 @@ from bot.views.answers import render
 from storage.db import Database
 from tests.conftest import _truncate
 from tests.fixtures_portfolio import NOW, TODAY, VIEWERS, build
-from workflows import settings
+from workflows.core import settings
 from workflows.questions.answer import Answer
 from workflows.questions.ask import ask
 from workflows.questions.query import MEASURES, Ambiguous, Unknown

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.charts import answer_png
-from workflows.periods import FiscalCalendar, Month, Period
+from bot.views.charts import answer_png
+from workflows.core.periods import FiscalCalendar, Month, Period
 from workflows.questions.answer import Answer, Row
 from workflows.questions.query import Query
 

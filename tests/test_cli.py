@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from bot.cli import main
-from bot.emulator.server import SlackEmulator
-from bot.emulator.user import SlackUser
+from bot.offline.emulator.server import SlackEmulator
+from bot.offline.emulator.user import SlackUser
 from storage.db import Database
 from storage.models import AuditEntry, Initiative, Setting
 

@@ -15,10 +15,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.console import run_console
-from bot.demo import run_demo
-from bot.demo_alerts import RAISED_TO
-from bot.demo_data import (
+from bot.offline.console import run_console
+from bot.offline.demo.alerts import RAISED_TO
+from bot.offline.demo.data import (
     BILLING_FILE,
     CALLS,
     CAMPAIGNS,
@@ -32,8 +31,9 @@ from bot.demo_data import (
     REVIEW_INVOICES,
     REVIEW_SUPPORT,
 )
-from bot.demo_questions import PORTFOLIO, QUESTIONS, TYPO, TYPOS, UNKNOWN
-from bot.demo_scenes import (
+from bot.offline.demo.play import run_demo
+from bot.offline.demo.questions import PORTFOLIO, QUESTIONS, TYPO, TYPOS, UNKNOWN
+from bot.offline.demo.scenes import (
     CALL_SUMMARIES,
     CAMPAIGN_COPY,
     INVOICE_EXTRACTION,
@@ -51,9 +51,9 @@ from storage.models import (
     ReviewCycle,
     ReviewRequest,
 )
-from workflows import inventory
-from workflows.figures import Scope, spend_by
-from workflows.money import format_money
+from workflows.core.money import format_money
+from workflows.figures.figures import Scope, spend_by
+from workflows.inventory import inventory
 
 SUPPORT = "Customer Support Assistant"
 MICRO = Decimal("0.000001")

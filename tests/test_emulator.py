@@ -15,9 +15,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from bot.emulator import SlackEmulator, SlackUser
-from bot.emulator.blockkit import validate_message_blocks, validate_view
-from bot.emulator.text import buttons, inputs, message_to_text, unescape, view_to_text
+from bot.offline.emulator import SlackEmulator, SlackUser
+from bot.offline.emulator.blockkit import validate_message_blocks, validate_view
+from bot.offline.emulator.text import buttons, inputs, message_to_text, unescape, view_to_text
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 SECRET = "test-signing-secret"

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot.local import LocalWorkspace
+from bot.offline.local import LocalWorkspace
 from storage.models import CostRecord, OutcomeRecord
-from workflows import inventory
+from workflows.inventory import inventory
 
 OWNER = "U0SUPPORT"
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)

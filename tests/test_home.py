@@ -13,15 +13,17 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot import blocks as bk
 from bot.ids import Action
-from bot.local import LocalWorkspace
+from bot.offline.local import LocalWorkspace
+from bot.views import blocks as bk
 from storage.models import Initiative, ReviewRequest
-from workflows import alerts, inventory, review
-from workflows.access import Viewer
-from workflows.costs import Figure, record_outcomes, record_reported
-from workflows.periods import FiscalCalendar
-from workflows.reporting import EnteredFigures
+from workflows.budgets import alerts
+from workflows.core.access import Viewer
+from workflows.core.periods import FiscalCalendar
+from workflows.figures.costs import Figure, record_outcomes, record_reported
+from workflows.figures.entries import EnteredFigures
+from workflows.inventory import inventory
+from workflows.reviews import review
 
 ADMIN, LEAD, SUPPORT, MARKET, FINANCE, MEMBER = (
     "U0ADMIN",

@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import func, select
 
-from bot.cli_io import export_group, import_group
+from bot.cli.io import export_group, import_group
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import AuditEntry, CostRecord, OutcomeRecord
-from workflows import figures, inventory
-from workflows.cost_imports import (
+from workflows.figures import figures
+from workflows.figures.cost_imports import (
     FiguresPlan,
     apply_figures_import,
     plan_costs_import,
@@ -25,10 +25,11 @@ from workflows.cost_imports import (
     read_costs,
     read_outcomes,
 )
-from workflows.exports import export_costs
-from workflows.figures import Scope
-from workflows.focus import apply_focus_import, plan_focus_import
-from workflows.imports import ROW, ImportRejected, ImportResult
+from workflows.figures.exports import export_costs
+from workflows.figures.figures import Scope
+from workflows.figures.focus import apply_focus_import, plan_focus_import
+from workflows.inventory import inventory
+from workflows.inventory.imports import ROW, ImportRejected, ImportResult
 
 ACTOR = "cli:test"
 JUL, AUG, SEP = date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1)

@@ -16,17 +16,18 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import func, select
 
-from bot.cli_focus import focus_group
-from bot.cli_io import import_group
+from bot.cli.focus import focus_group
+from bot.cli.io import import_group
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import AuditEntry, CostRecord, FocusRule
-from workflows import figures, inventory
-from workflows.errors import Invalid, NotFound
-from workflows.exports import export_costs
-from workflows.focus import FocusPlan, FocusResult, apply_focus_import, plan_focus_import
-from workflows.focus_rules import add_rule, list_rules, remove_rule
-from workflows.imports import ImportRejected
+from workflows.core.errors import Invalid, NotFound
+from workflows.figures import figures
+from workflows.figures.exports import export_costs
+from workflows.figures.focus import FocusPlan, FocusResult, apply_focus_import, plan_focus_import
+from workflows.figures.focus_rules import add_rule, list_rules, remove_rule
+from workflows.inventory import inventory
+from workflows.inventory.imports import ImportRejected
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "data" / "focus" / "focus-1.0-sample.csv"

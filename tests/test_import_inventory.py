@@ -15,15 +15,15 @@ from click.testing import CliRunner
 from sqlalchemy import inspect, text
 from sqlmodel import func, select
 
-from bot.cli_io import export_group, import_group, reason
+from bot.cli.io import export_group, import_group, reason
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import AuditEntry, Delegate, Initiative, Person
 from templates import say
-from workflows.errors import Problem
-from workflows.exports import export_inventory, safe_cell, unescape_cell
-from workflows.fields import COLUMNS
-from workflows.imports import (
+from workflows.core.errors import Problem
+from workflows.figures.exports import export_inventory, safe_cell, unescape_cell
+from workflows.inventory.fields import COLUMNS
+from workflows.inventory.imports import (
     ImportRejected,
     InventoryFile,
     apply_inventory_import,

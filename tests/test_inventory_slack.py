@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.local import LocalWorkspace
+from bot.offline.local import LocalWorkspace
 from storage.models import AuditEntry, Delegate, Initiative
 
 OWNER = "U0MARKET"

@@ -13,11 +13,11 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot.emulator.server import SlackEmulator
-from bot.outbox import METADATA_EVENT, Rendered, Sender
+from bot.offline.emulator.server import SlackEmulator
+from bot.outbox.sender import METADATA_EVENT, Rendered, Sender
 from storage.db import Database
 from storage.models import OutboxMessage
-from workflows import lease, outbox
+from workflows.core import lease, outbox
 
 T0 = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 

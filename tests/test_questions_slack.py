@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.local import LocalWorkspace
-from workflows import inventory
-from workflows.costs import Figure, record_outcomes, record_reported
+from bot.offline.local import LocalWorkspace
+from workflows.figures.costs import Figure, record_outcomes, record_reported
+from workflows.inventory import inventory
 
 NOW = datetime(2026, 11, 16, 15, 0, tzinfo=UTC)
 SUPPORT, MARKET, LEAD, MEMBER = "U0SUPPORT", "U0MARKET", "U0LEAD", "U0MEMBER"
@@ -182,7 +182,7 @@ def test_status_questions(ws: LocalWorkspace) -> None:
     pilots = flat(ask(ws, MEMBER, "which initiatives are pilots?"))
     assert "Campaign Copy Writer" in pilots and "$" not in pilots
     with ws.db.write() as s:
-        from workflows import settings as ws_settings
+        from workflows.core import settings as ws_settings
 
         ws_settings.put(s, key="governance_channel", text="C0GOVERN", actor="t")
     not_reported = flat(ask(ws, LEAD, "which initiatives have not reported?"))
@@ -294,7 +294,7 @@ def test_budget_left_reads_like_the_alerts(ws: LocalWorkspace) -> None:
     assert "*Customer Support Assistant*: *0%* of the Nov 2026 budget used" in left
     assert "($0.00 of $1,005.00), $1,005.00 left" in left
     with ws.db.write() as s:
-        from workflows.costs import Figure, record_reported
+        from workflows.figures.costs import Figure, record_reported
 
         record_reported(
             s,

@@ -11,17 +11,18 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bot.charts import spend_and_value_png
-from bot.cli_report import report as report_command
+from bot.cli.report import report as report_command
+from bot.views.charts import spend_and_value_png
 from bot.views.report import html, markdown, md_escape, summary_blocks
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Person, ReviewCycle, ReviewRequest
-from workflows import inventory, settings
-from workflows.access import Viewer
-from workflows.costs import Figure, record_outcomes, record_reported
-from workflows.periods import Quarter
-from workflows.report import PortfolioReport, portfolio_report, report_csv
+from workflows.core import settings
+from workflows.core.access import Viewer
+from workflows.core.periods import Quarter
+from workflows.figures.costs import Figure, record_outcomes, record_reported
+from workflows.inventory import inventory
+from workflows.reviews.report import PortfolioReport, portfolio_report, report_csv
 
 Q3, Q2 = date(2026, 7, 1), date(2026, 4, 1)
 SCRIPT = "<script>alert(1)</script> & co"

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot import cycles
-from bot.local import LocalWorkspace
+from bot.offline.local import LocalWorkspace
+from bot.schedule import cycles
 from storage.models import (
     AuditEntry,
     Initiative,
@@ -22,10 +22,11 @@ from storage.models import (
     ReviewCycle,
     ReviewRequest,
 )
-from workflows import chasing, inventory, review
-from workflows import settings as ws_settings
-from workflows.costs import BillingLine, record_billing
-from workflows.periods import FiscalCalendar
+from workflows.core import settings as ws_settings
+from workflows.core.periods import FiscalCalendar
+from workflows.figures.costs import BillingLine, record_billing
+from workflows.inventory import inventory
+from workflows.reviews import chasing, review
 
 GOVERN, LEADERS = "C0GOVERN", "C0LEADERS"
 SUPPORT, MARKET, LEAD, ADMIN, MEMBER = "U0SUPPORT", "U0MARKET", "U0LEAD", "U0ADMIN", "U0MEMBER"

@@ -12,15 +12,15 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot import cycles
 from bot.config import Settings
-from bot.emulator.server import SlackEmulator
+from bot.offline.emulator.server import SlackEmulator
 from bot.runtime import Runtime, web_client
-from bot.scheduler import start_scheduler
+from bot.schedule import cycles
+from bot.schedule.scheduler import start_scheduler
 from storage.db import Database
 from storage.models import JobRun, ReviewCycle, ReviewRequest
-from workflows import inventory
-from workflows.periods import FiscalCalendar
+from workflows.core.periods import FiscalCalendar
+from workflows.inventory import inventory
 
 OWNERS = [f"U0OWNER{i:02d}" for i in range(12)]
 NOW = datetime(2026, 10, 5, 15, 0, tzinfo=UTC)  # Monday, in working hours in New York
@@ -148,7 +148,7 @@ def test_the_real_scheduler_runs_the_review_job(database_url: str, emulator: Sla
         with rt.db.read() as s:
             assert s.get(JobRun, "review_schedule") is not None
         job = scheduler.get_job("review_tick")
-        assert job is not None and job.func_ref == "bot.jobs:review_tick"
+        assert job is not None and job.func_ref == "bot.schedule.jobs:review_tick"
     finally:
         scheduler.shutdown(wait=True)
         rt.drain()

@@ -15,8 +15,8 @@ from slack_sdk.errors import SlackApiError
 from websockets.exceptions import InvalidStatus, WebSocketException
 from websockets.sync.client import connect
 
-from bot.emulator.server import SlackEmulator
-from bot.emulator.user import SlackUser
+from bot.offline.emulator.server import SlackEmulator
+from bot.offline.emulator.user import SlackUser
 
 BOT, APP = "xoxb-socket-test", "xapp-socket-test"
 

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from bot.local import LocalWorkspace
+from bot.offline.local import LocalWorkspace
 
 BODY = b"token=x&team_id=T0AIGOV&user_id=U0MEMBER&command=%2Faigov&text=SECRET-BODY-MARKER"
 

@@ -24,13 +24,14 @@ from storage.models import (
     ReviewCycle,
     ReviewRequest,
 )
-from workflows import chasing, figures, review
-from workflows import settings as ws
-from workflows.costs import add_months
-from workflows.figures import Scope
-from workflows.hours import local_date
-from workflows.periods import Quarter
-from workflows.rules import quarter_budget
+from workflows.core import settings as ws
+from workflows.core.hours import local_date
+from workflows.core.periods import Quarter
+from workflows.figures import figures
+from workflows.figures.costs import add_months
+from workflows.figures.figures import Scope
+from workflows.reviews import chasing, review
+from workflows.reviews.rules import quarter_budget
 
 TOP_SPENDERS = 5
 NEWEST_ALERTS = 5

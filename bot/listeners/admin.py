@@ -8,13 +8,13 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import blocks as bk
 from bot.ids import Callback
 from bot.runtime import Runtime
+from bot.views import blocks as bk
 from templates import environment, say
-from workflows import chasing
-from workflows import settings as ws
-from workflows.errors import Forbidden, Invalid
+from workflows.core import settings as ws
+from workflows.core.errors import Forbidden, Invalid
+from workflows.reviews import chasing
 
 T = "admin.j2"
 CHANNELS = ("governance_channel", "leadership_channel")

@@ -11,19 +11,22 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import select
 
-from bot import blocks as bk
-from bot.alerting import check_now
 from bot.ids import Action, Callback
 from bot.listeners.common import error_text, field_errors, friendly
 from bot.runtime import Runtime
+from bot.schedule.alerting import check_now
 from bot.views import alerts as views
+from bot.views import blocks as bk
 from storage.models import Initiative
 from templates import say
-from workflows import alerts, budgets, inventory, reporting, requests
-from workflows import settings as ws
-from workflows.access import can_see_figures
-from workflows.errors import AigovError, Forbidden, Invalid
-from workflows.money import format_money
+from workflows.budgets import alerts, budgets
+from workflows.core import settings as ws
+from workflows.core.access import can_see_figures
+from workflows.core.errors import AigovError, Forbidden, Invalid
+from workflows.core.money import format_money
+from workflows.figures import entries
+from workflows.inventory import inventory
+from workflows.reviews import review_requests
 
 T = "alerts.j2"
 SNOOZE = timedelta(days=7)
@@ -73,7 +76,7 @@ def register(app: App, rt: Runtime) -> None:
                 alert = alerts.get_alert(session, int(body["actions"][0]["value"]))
                 initiative = session.get(Initiative, alert.initiative_id)
             budget = initiative.budget_micros if initiative else None
-            amount = reporting.as_text(budget) if budget else ""
+            amount = entries.as_text(budget) if budget else ""
             view = views.raise_modal(
                 alert=alert, amount=amount, period=initiative.budget_period if initiative else None
             )
@@ -125,7 +128,7 @@ def register(app: App, rt: Runtime) -> None:
             with rt.db.write() as session:
                 alert = alerts.get_alert(session, int(body["actions"][0]["value"]))
                 quarter = ws.calendar(session).quarter_of(rt.today())
-                request = requests.open_off_cycle(
+                request = review_requests.open_off_cycle(
                     session,
                     initiative_id=alert.initiative_id or 0,
                     viewer=rt.viewer(body["user"]["id"]),

@@ -7,18 +7,20 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import charts, cycles
 from bot.listeners import admin, questions
 from bot.listeners import alerts as alert_listeners
 from bot.listeners import inventory as inv
 from bot.listeners.common import friendly
 from bot.runtime import Runtime
+from bot.schedule import cycles
+from bot.views import charts
 from bot.views import report as report_views
 from templates import say, unescape_mrkdwn
-from workflows import chasing, inventory, report, review
-from workflows import settings as ws
-from workflows.errors import Forbidden
-from workflows.periods import PeriodError, Quarter
+from workflows.core import settings as ws
+from workflows.core.errors import Forbidden
+from workflows.core.periods import PeriodError, Quarter
+from workflows.inventory import inventory
+from workflows.reviews import chasing, report, review
 
 
 def register(app: App, rt: Runtime) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from templates import say
-from workflows.errors import AigovError, Invalid
+from workflows.core.errors import AigovError, Invalid
 
 log = logging.getLogger("aigov.listeners")
 

@@ -7,18 +7,18 @@ import json
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import blocks as bk
-from bot.alerting import check_now
 from bot.ids import Action, Callback
 from bot.listeners.common import error_text, field_errors, friendly
 from bot.runtime import Runtime
+from bot.schedule.alerting import check_now
+from bot.views import blocks as bk
 from bot.views import figures as views
 from storage.models import Initiative
 from templates import say
-from workflows import reporting
-from workflows import settings as ws
-from workflows.errors import AigovError, Invalid, NotFound
-from workflows.periods import Month, parse_month
+from workflows.core import settings as ws
+from workflows.core.errors import AigovError, Invalid, NotFound
+from workflows.core.periods import Month, parse_month
+from workflows.figures import entries
 
 T = "figures.j2"
 MONTHS_OFFERED = 13
@@ -60,8 +60,8 @@ def open_record_modal(
     month = current.shift(-1)  # usually last month's bill is the one to record
     with rt.db.read() as session:
         initiative = _initiative(session, initiative_id)
-        reporting.check_may_report(session, viewer=rt.viewer(user_id), initiative=initiative)
-        values = reporting.entered_values(
+        entries.check_may_report(session, viewer=rt.viewer(user_id), initiative=initiative)
+        values = entries.entered_values(
             session, initiative_id=initiative_id, kind="month", start=month.start
         )
     view = views.record_modal(
@@ -77,10 +77,10 @@ def on_record_submit(rt: Runtime, ack: Ack, client: WebClient, *, user_id: str, 
     try:
         month = parse_month(values.get("month") or "")
         with rt.db.write() as session:
-            entry = reporting.parse_entry(values, currency=ws.get(session, "currency"))
+            entry = entries.parse_entry(values, currency=ws.get(session, "currency"))
             initiative = _initiative(session, initiative_id)
-            reporting.check_may_report(session, viewer=viewer, initiative=initiative)
-            changed = reporting.record_entry(
+            entries.check_may_report(session, viewer=viewer, initiative=initiative)
+            changed = entries.record_entry(
                 session,
                 initiative=initiative,
                 kind="month",

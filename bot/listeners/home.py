@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from bot.runtime import Runtime
 from bot.views import home as home_views
 from workflows import home
-from workflows import settings as ws
+from workflows.core import settings as ws
 
 
 def register(app: App, rt: Runtime) -> None:

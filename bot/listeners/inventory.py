@@ -9,19 +9,20 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import blocks as bk
 from bot.ids import Action, Block, Callback
 from bot.listeners.common import field_errors, friendly
 from bot.runtime import Runtime
+from bot.views import blocks as bk
 from bot.views import figures as figure_views
 from bot.views import inventory as views
 from templates import say
-from workflows import figures, inventory
-from workflows import settings as ws
-from workflows.access import can_edit, can_see_figures
-from workflows.errors import Forbidden, Invalid
-from workflows.fields import COLUMNS, to_raw
-from workflows.money import format_money
+from workflows.core import settings as ws
+from workflows.core.access import can_edit, can_see_figures
+from workflows.core.errors import Forbidden, Invalid
+from workflows.core.money import format_money
+from workflows.figures import figures
+from workflows.inventory import inventory
+from workflows.inventory.fields import COLUMNS, to_raw
 
 T = "inventory.j2"
 Reply = Callable[..., Any]

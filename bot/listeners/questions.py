@@ -11,15 +11,15 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import charts
 from bot.ids import Action
 from bot.listeners.common import friendly
 from bot.runtime import Runtime
 from bot.views import answers as views
+from bot.views import charts
 from storage.models import Initiative
 from templates import say, unescape_mrkdwn
-from workflows import inventory
-from workflows.access import can_see_figures
+from workflows.core.access import can_see_figures
+from workflows.inventory import inventory
 from workflows.questions.answer import Answer
 from workflows.questions.ask import ask
 

@@ -10,19 +10,20 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import blocks as bk
-from bot.alerting import check_now
 from bot.ids import Action, Callback
 from bot.listeners.common import error_text, field_errors, friendly
 from bot.runtime import Runtime
+from bot.schedule.alerting import check_now
+from bot.views import blocks as bk
 from bot.views import review as views
 from storage.models import Person
 from templates import say
-from workflows import figures, reporting, requests, review
-from workflows import settings as ws
-from workflows.errors import AigovError, Conflict, Forbidden, Invalid, Problem
-from workflows.figures import Scope
-from workflows.hours import _zone
+from workflows.core import settings as ws
+from workflows.core.errors import AigovError, Conflict, Forbidden, Invalid, Problem
+from workflows.core.hours import _zone
+from workflows.figures import entries, figures
+from workflows.figures.figures import Scope
+from workflows.reviews import review, review_requests
 
 T = "review.j2"
 
@@ -136,7 +137,7 @@ def register(app: App, rt: Runtime) -> None:
         if day is None:
             return
         with rt.db.write() as session:
-            requests.set_away(session, user_id=user_id, until=day)
+            review_requests.set_away(session, user_id=user_id, until=day)
         ack()
         client.chat_postMessage(channel=user_id, text=say(T, "away_set", day))
 
@@ -169,7 +170,7 @@ def register(app: App, rt: Runtime) -> None:
             return
         try:
             with rt.db.write() as session:
-                request = requests.delegate(
+                request = review_requests.delegate(
                     session,
                     request_id=int(values["delegate_which"]),
                     viewer=rt.viewer(user_id),
@@ -216,7 +217,7 @@ def _snooze(rt: Runtime, *, user_id: str, cycle_id: int, until: datetime) -> Non
     with rt.db.write() as session:
         rows = review.open_requests_for(session, cycle_id=cycle_id, assignee=user_id)
         ids = [r.id or 0 for r, _ in rows if r.status == "pending"]
-        requests.snooze(session, request_ids=ids, viewer=rt.viewer(user_id), until=until)
+        review_requests.snooze(session, request_ids=ids, viewer=rt.viewer(user_id), until=until)
 
 
 def _person_tz(rt: Runtime, user_id: str) -> str:
@@ -246,10 +247,10 @@ def open_report_modal(
             raise Conflict(reason="decided")
         quarter = ws.calendar(session).quarter_of(cycle.period_start)
         billed = _billed(session, initiative.id or 0, quarter)
-        entered = reporting.entered_values(
+        entered = entries.entered_values(
             session, initiative_id=initiative.id or 0, kind="quarter", start=quarter.first_day
         )
-        hints = reporting.entered_values(
+        hints = entries.entered_values(
             session,
             initiative_id=initiative.id or 0,
             kind="quarter",
@@ -278,14 +279,14 @@ def _billed(session: Any, initiative_id: int, quarter: Any) -> dict[str, str]:
     )
     # To the cent: the billed figure counts anyway; the prefill is a starting point.
     cents = {c: round(s.billed_micros, -4) for c, s in by_category.items() if s.billed_micros}
-    return {c: reporting.as_text(micros) for c, micros in cents.items()}
+    return {c: entries.as_text(micros) for c, micros in cents.items()}
 
 
 def on_report_submit(rt: Runtime, ack: Ack, *, user_id: str, view: dict) -> None:
     values = bk.form_values(view)
     try:
         with rt.db.write() as session:
-            entry = reporting.parse_entry(values, currency=ws.get(session, "currency"))
+            entry = entries.parse_entry(values, currency=ws.get(session, "currency"))
             if entry.outcomes is None and not entry.costs:
                 raise Invalid({"outcomes": Problem("nothing_reported")})
             review.submit(

@@ -1,1 +1,1 @@
-"""Block Kit views per area: structure from bot.blocks, words from templates/."""
+"""Block Kit views per area: structure from bot.views.blocks, words from templates/."""

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from bot import blocks as bk
 from bot.ids import Action, Callback
+from bot.views import blocks as bk
 from storage.models import BUDGET_PERIODS, Alert
 from templates import environment, say
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot import blocks as bk
 from bot.ids import Action
+from bot.views import blocks as bk
 from templates import say
 from workflows.questions.answer import Answer
 from workflows.questions.query import Ambiguous, Unknown

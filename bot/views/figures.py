@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from bot import blocks as bk
 from bot.ids import Callback
+from bot.views import blocks as bk
 from storage.models import CATEGORIES
 from templates import environment, say
-from workflows.figures import InitiativeFigures
-from workflows.periods import Month
+from workflows.core.periods import Month
+from workflows.figures.figures import InitiativeFigures
 
 T = "figures.j2"
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from bot import blocks as bk
 from bot.ids import Action
+from bot.views import blocks as bk
 from templates import environment, say
-from workflows.access import Viewer
+from workflows.core.access import Viewer
 from workflows.home import OwnerHome, PortfolioHome
 
 T = "home.j2"

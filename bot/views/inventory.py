@@ -7,12 +7,12 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
-from bot import blocks as bk
 from bot.ids import Action, Block, Callback
+from bot.views import blocks as bk
 from storage.models import BUDGET_PERIODS, STAGES, Initiative
 from templates import environment, say
-from workflows.inventory import Similar
-from workflows.money import format_money
+from workflows.core.money import format_money
+from workflows.inventory.inventory import Similar
 
 T = "inventory.j2"
 LIST_LIMIT = 200

@@ -1,7 +1,7 @@
 """The portfolio report's views: the Block Kit summary for the leadership channel, and
 the full report as Markdown or a standalone HTML page (the file posted with it).
 
-The data is `workflows.report.PortfolioReport`; the words are templates/report.j2
+The data is `workflows.reviews.report.PortfolioReport`; the words are templates/report.j2
 (summary), templates/report.md.j2 and templates/report.html.j2.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from bot import blocks as bk
+from bot.views import blocks as bk
 from templates import people, render, render_html, say
-from workflows.report import PortfolioReport
+from workflows.reviews.report import PortfolioReport
 
 T = "report.j2"
 # Characters that start emphasis, code, links, table cells, raw HTML or entities in

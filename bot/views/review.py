@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from bot import blocks as bk
 from bot.ids import Action, Callback
+from bot.views import blocks as bk
 from storage.models import CATEGORIES, DECISIONS, Initiative, ReviewCycle, ReviewRequest
 from templates import environment, say
-from workflows.figures import InitiativeFigures
+from workflows.figures.figures import InitiativeFigures
 
 T = "review.j2"
 MAX_LISTED = 40  # a prompt lists at most this many initiatives (50 blocks per message)

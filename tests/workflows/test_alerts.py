@@ -11,10 +11,11 @@ from sqlmodel import select
 
 from storage.db import Database
 from storage.models import Alert, Initiative, OutboxMessage
-from workflows import alerts, budgets, inventory
-from workflows import settings as ws
-from workflows.access import Viewer
-from workflows.costs import BillingLine, Figure, record_billing, record_reported
+from workflows.budgets import alerts, budgets
+from workflows.core import settings as ws
+from workflows.core.access import Viewer
+from workflows.figures.costs import BillingLine, Figure, record_billing, record_reported
+from workflows.inventory import inventory
 
 LEADER = Viewer("U0LEAD", is_leader=True)
 

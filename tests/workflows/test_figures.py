@@ -10,10 +10,17 @@ from sqlmodel import select
 
 from storage.db import Database
 from storage.models import AuditEntry, Initiative, MonthlyCost
-from workflows import figures, inventory
-from workflows.costs import BillingLine, Figure, record_billing, record_outcomes, record_reported
-from workflows.figures import Scope
-from workflows.periods import FiscalCalendar
+from workflows.core.periods import FiscalCalendar
+from workflows.figures import figures
+from workflows.figures.costs import (
+    BillingLine,
+    Figure,
+    record_billing,
+    record_outcomes,
+    record_reported,
+)
+from workflows.figures.figures import Scope
+from workflows.inventory import inventory
 
 JUL, AUG, SEP = date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1)
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflows.money import (
+from workflows.core.money import (
     MICROS,
     MoneyError,
     format_money,

@@ -13,8 +13,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflows.figures import GROUPS
-from workflows.periods import FiscalCalendar, Month, Period
+from workflows.core.periods import FiscalCalendar, Month, Period
+from workflows.figures.figures import GROUPS
 from workflows.questions.parse import Vocabulary, parse
 from workflows.questions.query import MEASURES, Ambiguous, Filters, Query, Unknown
 

@@ -10,7 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflows.periods import (
+from workflows.core.periods import (
     FiscalCalendar,
     Month,
     Period,

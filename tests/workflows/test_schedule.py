@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from storage.db import Database
-from workflows import chasing
-from workflows import settings as ws
+from workflows.core import settings as ws
+from workflows.reviews import chasing
 
 
 def _due(db: Database, now: datetime) -> object | None:

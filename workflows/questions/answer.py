@@ -12,11 +12,12 @@ from datetime import date, datetime
 from sqlmodel import Session, col, func, select
 
 from storage.models import Initiative
-from workflows import figures, inventory
-from workflows import settings as ws
-from workflows.access import Viewer, can_see_figures
-from workflows.figures import Scope
-from workflows.periods import Month, Period
+from workflows.core import settings as ws
+from workflows.core.access import Viewer, can_see_figures
+from workflows.core.periods import Month, Period
+from workflows.figures import figures
+from workflows.figures.figures import Scope
+from workflows.inventory import inventory
 from workflows.questions.query import Filters, Query
 from workflows.questions.ratios import ratio_measure
 from workflows.questions.result import (

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from storage.models import Initiative
-from workflows import settings as ws
-from workflows.access import Viewer
+from workflows.core import settings as ws
+from workflows.core.access import Viewer
 from workflows.questions.answer import Answer, answer
 from workflows.questions.parse import parse
 from workflows.questions.query import Ambiguous, Query, Unknown

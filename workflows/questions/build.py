@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 from datetime import date
 
-from workflows.periods import FiscalCalendar, Month, Period, Quarter, resolve
+from workflows.core.periods import FiscalCalendar, Month, Period, Quarter, resolve
 from workflows.questions import lexicon as lx
 from workflows.questions.grammar import Found
 from workflows.questions.query import Filters, Query

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from workflows.periods import FiscalCalendar, Period, PeriodError, resolve
+from workflows.core.periods import FiscalCalendar, Period, PeriodError, resolve
 from workflows.questions import lexicon as lx
 from workflows.questions.sentence import Sentence, named, rx
 from workflows.questions.text import key, stem

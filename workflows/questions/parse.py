@@ -16,7 +16,7 @@ in `vocabulary.py`, the grammar steps in `grammar.py`, the defaults in `build.py
    ("spned", "forcast", "teh"), never towards a word that is a typo of a name.
 4. Status wordings ("over budget", "have not reported"), measures that contain other
    measures' words ("value per dollar", "cost per ticket"), groupings, rankings,
-   comparisons, periods (cut out and resolved by `workflows.periods.resolve`), cost
+   comparisons, periods (cut out and resolved by `workflows.core.periods.resolve`), cost
    categories, stages, the remaining measure words, then filler words.
 5. Whatever is left must be names with typos ("marketting", "hr polcy bot"); if not, the
    answer is `Ambiguous` (the unknown words, with up to 3 "did you mean" names: none when
@@ -51,7 +51,7 @@ from datetime import date
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
-from workflows.periods import FiscalCalendar
+from workflows.core.periods import FiscalCalendar
 from workflows.questions import lexicon as lx
 from workflows.questions.build import build
 from workflows.questions.grammar import RX, Found, read

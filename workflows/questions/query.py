@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from workflows.figures import GROUPS  # noqa: F401  (what answers can group by)
-from workflows.periods import Period
+from workflows.core.periods import Period
+from workflows.figures.figures import GROUPS  # noqa: F401  (what answers can group by)
 
 MEASURES = (
     "spend",  # total cost of ownership (or one category's)

@@ -9,9 +9,9 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from storage.models import Initiative
-from workflows import figures
-from workflows.figures import Spend
-from workflows.periods import Period
+from workflows.core.periods import Period
+from workflows.figures import figures
+from workflows.figures.figures import Spend
 from workflows.questions.result import Answer, Row, ranked, scope_of
 
 Totals = list[tuple[Initiative, int, figures.Outcomes]]

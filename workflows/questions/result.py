@@ -9,9 +9,9 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from storage.models import Initiative
-from workflows import figures
-from workflows.figures import Scope, Spend
-from workflows.periods import Month, Period
+from workflows.core.periods import Month, Period
+from workflows.figures import figures
+from workflows.figures.figures import Scope, Spend
 from workflows.questions.query import Query
 
 TREND_MONTHS = 6

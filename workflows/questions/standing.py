@@ -9,10 +9,12 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from storage.models import Initiative, ReviewRequest
-from workflows import alerts, figures, review
-from workflows import settings as ws
-from workflows.periods import Month, Period
+from workflows.budgets import alerts
+from workflows.core import settings as ws
+from workflows.core.periods import Month, Period
+from workflows.figures import figures
 from workflows.questions.result import Answer, Row, ids_of, part_of, ranked, scope_of, spend_of
+from workflows.reviews import review
 
 
 def budget_use(

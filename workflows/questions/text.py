@@ -12,7 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from workflows.periods import MONTH_NAMES
+from workflows.core.periods import MONTH_NAMES
 
 _SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _TOKEN = re.compile(r"[^\W_]+(?:[-.&+/'][^\W_]+)*|(?<!\S)[-&](?!\S)")

@@ -30,7 +30,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from workflows.periods import MONTH_NAMES
+from workflows.core.periods import MONTH_NAMES
 from workflows.questions import lexicon
 from workflows.questions.text import key, name_forms, words
 

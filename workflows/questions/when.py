@@ -1,4 +1,4 @@
-"""Period wordings around `workflows.periods.resolve`: normalising, spotting, defaults, shifts."""
+"""Period wordings around `workflows.core.periods.resolve`: normalising, spotting, defaults, shifts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from datetime import date
 
-from workflows.periods import MONTH_NAMES, FiscalCalendar, Month, Period, Quarter
+from workflows.core.periods import MONTH_NAMES, FiscalCalendar, Month, Period, Quarter
 from workflows.questions.lexicon import NUMBER_WORDS, word_list
 
 OUTCOME_MEASURES = frozenset(

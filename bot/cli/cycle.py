@@ -1,0 +1,103 @@
+"""`aigov cycle open|status|close`: review cycles from the command line."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.io import open_database
+from bot.config import Settings
+from bot.runtime import Runtime, web_client
+from templates import say
+from workflows.core import settings as ws
+from workflows.core.periods import PeriodError, Quarter
+from workflows.reviews import chasing, review
+
+T = "review.j2"
+
+
+def _runtime() -> Runtime:
+    settings = Settings()
+    if not settings.slack_bot_token:  # it sends the prompts itself
+        raise click.ClickException(say("serve.j2", "needs_token", plain=True))
+    db = open_database(settings)
+    return Runtime(settings=settings, db=db, client=web_client(settings))
+
+
+def _flush(rt: Runtime) -> int:
+    """Send what is due now (a running `aigov serve` would too; sending is safe twice over)."""
+    sent = 0
+    while handled := rt.sender.run_once():
+        sent += handled
+    return sent
+
+
+@click.group("cycle")
+def cycle_group() -> None:
+    """Quarterly review cycles."""
+
+
+@cycle_group.command("open")
+@click.option(
+    "--quarter",
+    "quarter_text",
+    default=None,
+    help="e.g. 2026Q3 (default: the last completed fiscal quarter).",
+)
+@click.option(
+    "--now",
+    "deliver_now",
+    is_flag=True,
+    help="Send prompts at once, not in each owner's working hours.",
+)
+@click.option("--as", "actor", default="cli", help="Who opens it (for the audit log).")
+def cycle_open(quarter_text: str | None, deliver_now: bool, actor: str) -> None:
+    """Open the review of a quarter and prompt every owner (once)."""
+    from bot.schedule.cycles import default_quarter, open_now
+
+    rt = _runtime()
+    try:
+        if quarter_text:
+            with rt.db.read() as session:
+                quarter = Quarter.parse(quarter_text, ws.calendar(session))
+        else:
+            quarter = default_quarter(rt)
+    except PeriodError:
+        raise click.ClickException(
+            say("report.j2", "bad_quarter", quarter_text, plain=True)
+        ) from None
+    opened = open_now(rt, quarter=quarter, actor=actor, deliver_now=deliver_now)
+    click.echo(say(T, "opened", quarter.label, opened.requests, opened.prompts, plain=True))
+    _flush(rt)
+    rt.db.dispose()
+
+
+@cycle_group.command("status")
+def cycle_status() -> None:
+    """Who has reported, who is late, what is decided."""
+    db = open_database()
+    with db.read() as session:
+        cycle = review.current_cycle(session)
+        if cycle is None:
+            click.echo(say(T, "no_cycle", plain=True))
+            return
+        status = chasing.status(session, cycle=cycle)
+        period = ws.calendar(session).quarter_of(cycle.period_start).describe()
+        click.echo(say(T, "status", status, period, plain=True))
+    db.dispose()
+
+
+@cycle_group.command("close")
+@click.option("--as", "actor", default="cli", help="Who closes it (for the audit log).")
+def cycle_close(actor: str) -> None:
+    """End the open cycle now and send the portfolio report to the leadership channel."""
+    rt = _runtime()
+    with rt.db.write() as session:
+        cycle = review.current_cycle(session)
+        if cycle is None or cycle.status != "open":
+            click.echo(say(T, "no_cycle", plain=True))
+            return
+        review.close(session, cycle=cycle, now=rt.now(), actor=actor)
+        code = cycle.quarter
+    click.echo(say(T, "closed", code, plain=True))
+    _flush(rt)
+    rt.db.dispose()

@@ -1,0 +1,179 @@
+"""Outbox renderers: turn a message kind and its params into Slack text and blocks,
+from the database as it is at send time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot.ids import Action
+from bot.outbox.sender import Rendered, Renderer
+from bot.views import alerts as alert_views
+from bot.views import blocks as bk
+from bot.views import charts
+from bot.views import report as report_views
+from bot.views import review as views
+from storage.models import Alert, Initiative, ReviewCycle, ReviewRequest
+from templates import say
+from workflows.budgets import alerts
+from workflows.core import settings as ws
+from workflows.figures import figures
+from workflows.reviews import chasing, report, review, rules
+
+T = "review.j2"
+
+
+def _cycle(session: Session, cycle_id: int) -> tuple[ReviewCycle, Any]:
+    cycle = session.get(ReviewCycle, cycle_id)
+    assert cycle is not None
+    return cycle, ws.calendar(session).quarter_of(cycle.period_start)
+
+
+def prompt(session: Session, params: dict[str, Any]) -> Rendered:
+    cycle, quarter = _cycle(session, params["cycle_id"])
+    rows = review.open_requests_for(session, cycle_id=cycle.id or 0, assignee=params["assignee"])
+    text, blocks = views.prompt(
+        cycle=cycle, period=quarter.describe(), assignee=params["assignee"], rows=rows
+    )
+    return Rendered(text=text, blocks=blocks)
+
+
+def reminder(session: Session, params: dict[str, Any]) -> Rendered:
+    cycle, _quarter = _cycle(session, params["cycle_id"])
+    rows = review.open_requests_for(session, cycle_id=cycle.id or 0, assignee=params["assignee"])
+    text, blocks = views.reminder(cycle=cycle, number=params["number"], rows=rows)
+    return Rendered(text=text, blocks=blocks)
+
+
+def card(session: Session, params: dict[str, Any]) -> Rendered:
+    request, cycle, initiative = review.get_request(session, params["request_id"])
+    quarter = ws.calendar(session).quarter_of(cycle.period_start)
+    now = figures.summarize(session, initiative=initiative, period=quarter)
+    before = figures.summarize(session, initiative=initiative, period=quarter.previous())
+    text, blocks = views.card(
+        request=request,
+        initiative=initiative,
+        quarter=quarter.label,
+        figures=now,
+        previous=before.value_per_ai_dollar,
+        currency=ws.get(session, "currency"),
+        budget=rules.quarter_budget(initiative.budget_micros, initiative.budget_period),
+    )
+    return Rendered(text=text, blocks=blocks)
+
+
+def submitted(session: Session, params: dict[str, Any]) -> Rendered:
+    request, cycle, initiative = review.get_request(session, params["request_id"])
+    quarter = ws.calendar(session).quarter_of(cycle.period_start)
+    return Rendered(
+        text=say(T, "submitted", initiative, quarter.label, request, views.rule_text(request.rule))
+    )
+
+
+def decided(session: Session, params: dict[str, Any]) -> Rendered:
+    request, cycle, initiative = review.get_request(session, params["request_id"])
+    quarter = ws.calendar(session).quarter_of(cycle.period_start)
+    return Rendered(text=say(T, "decided_owner", initiative, quarter.label, request))
+
+
+def orphan(session: Session, params: dict[str, Any]) -> Rendered:
+    request, cycle, initiative = review.get_request(session, params["request_id"])
+    return Rendered(text=say(T, "orphan", initiative, request, cycle.quarter))
+
+
+def delegated(session: Session, params: dict[str, Any]) -> Rendered:
+    request, cycle, initiative = review.get_request(session, params["request_id"])
+    quarter = ws.calendar(session).quarter_of(cycle.period_start)
+    text = say(T, "delegated", initiative, quarter.label, params["by"])
+    button = bk.button(
+        views.words().BUTTONS["report"],
+        Action.REVIEW_REPORT,
+        value=str(request.id),
+        style="primary",
+    )
+    return Rendered(text=text, blocks=[bk.section(text, accessory=button)])
+
+
+def escalation(session: Session, params: dict[str, Any]) -> Rendered:
+    cycle, quarter = _cycle(session, params["cycle_id"])
+    department = params.get("department")
+    late = [
+        (r, i)
+        for r, i in session.exec(
+            select(ReviewRequest, Initiative)
+            .join(Initiative, Initiative.id == ReviewRequest.initiative_id)
+            .where(ReviewRequest.cycle_id == cycle.id, ReviewRequest.no_report)
+            .order_by(Initiative.department, Initiative.name_key)
+        )
+        if department is None or i.department == department
+    ]
+    text = say(T, "escalation", quarter.label, late, department)
+    return Rendered(text=text, blocks=bk.sections(text.splitlines()))
+
+
+def _report(session: Session, cycle_id: int) -> Any:
+    cycle, quarter = _cycle(session, cycle_id)
+    today = (cycle.closed_at or cycle.deadline_at).date()
+    return report.portfolio_report(session, quarter=quarter, today=today)
+
+
+def report_summary(session: Session, params: dict[str, Any]) -> Rendered:
+    """The portfolio report as a Block Kit summary for the leadership channel."""
+    data = _report(session, params["cycle_id"])
+    blocks = report_views.summary_blocks(data, ws.get(session, "currency"))
+    return Rendered(
+        text=say("report.j2", "summary_text", data.quarter_label, plain=True), blocks=blocks
+    )
+
+
+def report_file(session: Session, params: dict[str, Any]) -> Rendered:
+    """The full report (Markdown) or its chart (PNG), in the summary's thread."""
+    data = _report(session, params["cycle_id"])
+    code = data.quarter_code
+    if params["part"] == "chart":
+        return Rendered(
+            text="",
+            file=charts.spend_and_value_png(data),
+            filename=f"aigov-{code}.png",
+            title=say("report.j2", "chart_title", data.quarter_label, plain=True),
+        )
+    body = report_views.markdown(data, ws.get(session, "currency")).encode("utf-8")
+    return Rendered(
+        text="",
+        file=body,
+        filename=f"aigov-report-{code}.md",
+        title=say("report.j2", "file_title", data.quarter_label, plain=True),
+    )
+
+
+def alert_notice(session: Session, params: dict[str, Any]) -> Rendered:
+    """Budget alerts, grouped: the owner's DM, or the governance post with buttons."""
+    rows = []
+    for alert_id in params["alert_ids"]:
+        alert = session.get(Alert, alert_id)
+        if alert is None:
+            continue
+        initiative = session.get(Initiative, alert.initiative_id) if alert.initiative_id else None
+        rows.append((alert, initiative.name if initiative else alert.department or ""))
+    text, blocks = alert_views.notice(
+        rows, currency=ws.get(session, "currency"), buttons=params.get("buttons", False)
+    )
+    return Rendered(text=text, blocks=blocks)
+
+
+def renderers() -> dict[str, Renderer]:
+    """Every outbox kind the bot knows how to send."""
+    return {
+        review.PROMPT: prompt,
+        chasing.REMINDER: reminder,
+        review.CARD: card,
+        review.SUBMITTED: submitted,
+        review.DECIDED: decided,
+        review.ORPHAN: orphan,
+        review.DELEGATED: delegated,
+        chasing.ESCALATION: escalation,
+        review.REPORT: report_summary,
+        review.REPORT_FILE: report_file,
+        alerts.NOTICE: alert_notice,
+    }

@@ -1,0 +1,1 @@
+"""Budgets (per initiative and department) and the alerts they raise."""

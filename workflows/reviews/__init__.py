@@ -1,0 +1,1 @@
+"""Quarterly continue-or-kill reviews: cycles, review requests, chasing, recommendation rules, the portfolio report."""
