@@ -9,7 +9,8 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from sqlalchemy.exc import IntegrityError
 
-from bot.listeners import admin, alerts, commands, figures, home, inventory, questions, review
+from bot.listeners import register_all
+from bot.listeners.common import request_context
 from bot.runtime import Runtime
 from storage.models import SlackEvent
 
@@ -29,9 +30,8 @@ def build_app(rt: Runtime, *, token_verification: bool = True) -> App:
         listener_executor=rt.listener_executor,
     )
     app.middleware(_dedupe_events(rt))
-    # questions before home: Bolt runs the first listener that matches an event
-    for module in (commands, inventory, figures, review, alerts, admin, questions, home):
-        module.register(app, rt)
+    app.middleware(request_context(rt))
+    register_all(app, rt)
 
     @app.error
     def on_error(error: Exception) -> None:

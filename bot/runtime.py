@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -50,6 +51,14 @@ class Runtime:
         """Send outbox messages from a background thread (serve, demo, console, tests)."""
         if self.worker is None:
             self.worker = OutboxWorker(self.sender, interval=interval).start()
+
+    def post(self, *, key: str | None, target: str, text: str, **message: Any) -> None:
+        """Send a DM (`target` a user id) or a channel post through the outbox, once per
+        `key` (derive it from the Slack request, so a redelivery sends nothing twice)."""
+        from bot.outbox.post import post
+
+        post(self.db, key=key, target=target, text=text, now=self.now(), **message)
+        self.wake_outbox()
 
     def wake_outbox(self) -> None:
         """New messages were queued: send them now rather than at the next poll."""

@@ -8,12 +8,21 @@ sub-cent unit prices. Timestamps are timezone-aware UTC (SQLModel's UTCDateTime)
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-STAGES = ("pilot", "production", "paused", "retired")
+
+class Stage(StrEnum):
+    PILOT = "pilot"
+    PRODUCTION = "production"
+    PAUSED = "paused"
+    RETIRED = "retired"
+
+
+STAGES = tuple(Stage)
 BUDGET_PERIODS = ("month", "quarter", "year")
 
 
@@ -270,7 +279,43 @@ class Lease(SQLModel, table=True):
 
 
 REQUEST_STATUSES = ("pending", "submitted", "decided")
-DECISIONS = ("continue", "scale", "fix", "kill")
+
+
+class Decision(StrEnum):
+    """What a leader decides in a review (and what the rules recommend)."""
+
+    CONTINUE = "continue"
+    SCALE = "scale"
+    FIX = "fix"
+    KILL = "kill"
+
+
+DECISIONS = tuple(Decision)
+
+
+class CycleStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    SUBMITTED = "submitted"
+    DECIDED = "decided"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    SNOOZED = "snoozed"
+    RESOLVED = "resolved"
 
 
 class ReviewCycle(SQLModel, table=True):

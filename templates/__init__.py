@@ -174,6 +174,13 @@ def environment(*, plain: bool = False) -> Environment:
     return _build(plain=plain)
 
 
+@cache
+def tables(name: str) -> Any:
+    """A template's tables (LABELS, BUTTONS, RULES, ...) as plain values: the module of
+    `name` in the plain environment, built once."""
+    return environment(plain=True).get_template(name).module
+
+
 def render(name: str, *, plain: bool = False, **context: Any) -> str:
     """Render a whole template file."""
     return environment(plain=plain).get_template(name).render(**context).strip()

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.logs import configure_logging
 from templates import say
 
-T = "cli.j2"
+TEMPLATE = "cli.j2"
 
 
 def _settings() -> Settings:

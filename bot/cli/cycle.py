@@ -12,7 +12,7 @@ from workflows.core import settings as ws
 from workflows.core.periods import PeriodError, Quarter
 from workflows.reviews import chasing, review
 
-T = "review.j2"
+TEMPLATE = "review.j2"
 
 
 def _runtime() -> Runtime:
@@ -66,7 +66,7 @@ def cycle_open(quarter_text: str | None, deliver_now: bool, actor: str) -> None:
             say("report.j2", "bad_quarter", quarter_text, plain=True)
         ) from None
     opened = open_now(rt, quarter=quarter, actor=actor, deliver_now=deliver_now)
-    click.echo(say(T, "opened", quarter.label, opened.requests, opened.prompts, plain=True))
+    click.echo(say(TEMPLATE, "opened", quarter.label, opened.requests, opened.prompts, plain=True))
     _flush(rt)
     rt.db.dispose()
 
@@ -78,11 +78,11 @@ def cycle_status() -> None:
     with db.read() as session:
         cycle = review.current_cycle(session)
         if cycle is None:
-            click.echo(say(T, "no_cycle", plain=True))
+            click.echo(say(TEMPLATE, "no_cycle", plain=True))
             return
         status = chasing.status(session, cycle=cycle)
         period = ws.calendar(session).quarter_of(cycle.period_start).describe()
-        click.echo(say(T, "status", status, period, plain=True))
+        click.echo(say(TEMPLATE, "status", status, period, plain=True))
     db.dispose()
 
 
@@ -94,10 +94,10 @@ def cycle_close(actor: str) -> None:
     with rt.db.write() as session:
         cycle = review.current_cycle(session)
         if cycle is None or cycle.status != "open":
-            click.echo(say(T, "no_cycle", plain=True))
+            click.echo(say(TEMPLATE, "no_cycle", plain=True))
             return
         review.close(session, cycle=cycle, now=rt.now(), actor=actor)
         code = cycle.quarter
-    click.echo(say(T, "closed", code, plain=True))
+    click.echo(say(TEMPLATE, "closed", code, plain=True))
     _flush(rt)
     rt.db.dispose()

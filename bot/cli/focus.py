@@ -20,7 +20,6 @@ from bot.cli.io import (
     _help,
     _print_bad_rows,
     _say,
-    _words,
     check_budgets,
     cli_actor,
     open_database,
@@ -28,7 +27,7 @@ from bot.cli.io import (
     reason,
     reject_rows,
 )
-from templates import say
+from templates import say, tables
 from workflows.core.errors import AigovError, Invalid
 from workflows.core.money import format_money
 from workflows.core.settings import get as settings_get
@@ -46,7 +45,7 @@ def _byte_progress(total: int) -> Iterator[Callable[[int], None] | None]:
         return
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())
     with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
-        task = bar.add_task(str(_words().PROGRESS["focus"]), total=total)
+        task = bar.add_task(str(tables("cli.j2").PROGRESS["focus"]), total=total)
         yield lambda n: bar.advance(task, n)
         bar.update(task, completed=total)
 

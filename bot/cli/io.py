@@ -17,7 +17,6 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -35,7 +34,7 @@ from bot.people import Directory
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Person, utcnow
-from templates import environment, say
+from templates import say, tables
 from workflows.core.errors import AigovError, Problem
 from workflows.figures.exports import export_costs, export_inventory
 from workflows.inventory.fields import MONEY_FIELDS, UserResolver
@@ -47,7 +46,7 @@ from workflows.inventory.imports import (
     read_inventory,
 )
 
-T = "cli.j2"
+TEMPLATE = "cli.j2"
 PROGRESS_ABOVE_ROWS = 500
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 # Model attributes back to the CSV column a person wrote.
@@ -58,17 +57,12 @@ _COLUMN_OF = {
 }
 
 
-@cache
-def _words() -> Any:
-    return environment(plain=True).get_template(T).module
-
-
 def _help(key: str) -> str:
-    return str(_words().HELP[key])
+    return str(tables(TEMPLATE).HELP[key])
 
 
 def _say(macro: str, *args: Any, **kwargs: Any) -> str:
-    return say(T, macro, *args, plain=True, **kwargs)
+    return say(TEMPLATE, macro, *args, plain=True, **kwargs)
 
 
 def open_database(settings: Settings | None = None) -> Database:
@@ -150,7 +144,7 @@ def _progress(label: str, total: int, *, show: bool) -> Iterator[Callable[[int],
         return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
-        task = bar.add_task(str(_words().PROGRESS[label]), total=total)
+        task = bar.add_task(str(tables(TEMPLATE).PROGRESS[label]), total=total)
         yield lambda n: bar.advance(task, n)
 
 

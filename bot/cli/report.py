@@ -22,11 +22,11 @@ from workflows.reviews.report import (
     workspace_timezone,
 )
 
-T = "report.j2"
+TEMPLATE = "report.j2"
 
 
 def _help(key: str) -> str:
-    return say(T, "help", key, plain=True)
+    return say(TEMPLATE, "help", key, plain=True)
 
 
 def _load(quarter_text: str | None) -> PortfolioReport:
@@ -45,7 +45,7 @@ def _load(quarter_text: str | None) -> PortfolioReport:
                     quarter = Quarter.parse(quarter_text, calendar)
                 except PeriodError:
                     raise click.ClickException(
-                        say(T, "bad_quarter", quarter_text, plain=True)
+                        say(TEMPLATE, "bad_quarter", quarter_text, plain=True)
                     ) from None
             return portfolio_report(session, quarter=quarter, today=today_in(tz, now))
     finally:
@@ -96,11 +96,11 @@ def report(quarter_text: str | None, fmt: str, output: Path | None, chart: Path 
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise click.ClickException(
-            say(T, "cannot_write", exc.filename, reason, plain=True)
+            say(TEMPLATE, "cannot_write", exc.filename, reason, plain=True)
         ) from None
     # With the report on standard output, confirmations go to standard error.
     err = output is None
     if output is not None:
-        click.echo(say(T, "written", "report", data.quarter_label, output, plain=True))
+        click.echo(say(TEMPLATE, "written", "report", data.quarter_label, output, plain=True))
     if chart is not None:
-        click.echo(say(T, "written", "chart", data.quarter_label, chart, plain=True), err=err)
+        click.echo(say(TEMPLATE, "written", "chart", data.quarter_label, chart, plain=True), err=err)

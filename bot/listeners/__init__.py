@@ -1,1 +1,35 @@
-"""Listener modules; each has `register(app, rt)`."""
+"""Slack listeners, one module per area. Each module's `LISTENERS` table lists
+(kind, matcher, handler): a handler is a module-level function that acks, parses (the
+`Act` from bot.listeners.common), calls the domain, renders and sends.
+
+    review/decide.py   a leader clicks Continue / Scale / Fix / Kill on a review card
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App
+
+# (kind: "command" | "action" | "view" | "event" | "message", matcher, handler)
+Route = tuple[str, Any, Callable[..., Any]]
+
+
+def modules() -> list[Any]:
+    """Every listener module, in the order Bolt tries them (the first match runs):
+    questions before home, so a DM is answered before anything else looks at it."""
+    from bot.listeners import admin, alerts, commands, figures, home, inventory, questions, review
+
+    return [commands, inventory, figures, review, alerts, admin, questions, home]
+
+
+def register_all(app: App, rt: Any) -> None:
+    """Register every module's table on the app."""
+    for module in modules():
+        table: tuple[Route, ...] | None = getattr(module, "LISTENERS", None)
+        if table is None:  # a module not yet in table form
+            module.register(app, rt)
+            continue
+        for kind, matcher, handler in table:
+            getattr(app, kind)(matcher)(handler)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -11,12 +10,12 @@ from slack_sdk import WebClient
 from bot.ids import Callback
 from bot.runtime import Runtime
 from bot.views import blocks as bk
-from templates import environment, say
+from templates import say, tables
 from workflows.core import settings as ws
 from workflows.core.errors import Forbidden, Invalid
 from workflows.reviews import chasing
 
-T = "admin.j2"
+TEMPLATE = "admin.j2"
 CHANNELS = ("governance_channel", "leadership_channel")
 TEXT_KEYS = (
     "review_schedule",
@@ -32,11 +31,6 @@ TEXT_KEYS = (
     "rule_scale_at",
     "department_leaders",
 )
-
-
-@cache
-def words() -> Any:
-    return environment(plain=True).get_template(T).module
 
 
 def register(app: App, rt: Runtime) -> None:
@@ -60,17 +54,17 @@ def register(app: App, rt: Runtime) -> None:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        client.chat_postMessage(channel=user_id, text=say(T, "saved", changes))
+        client.chat_postMessage(channel=user_id, text=say(TEMPLATE, "saved", changes))
 
 
 def open_modal(rt: Runtime, client: WebClient, *, trigger_id: str, user_id: str) -> None:
     if not rt.viewer(user_id).is_admin:
         raise Forbidden(action="admin")
-    w = words()
+    w = tables(TEMPLATE)
     with rt.db.read() as session:
         current = {key: text for key, text, _ in ws.show_all(session)}
         effective_cron, _tz = chasing.schedule(session)
-    blocks: list[bk.Block] = [bk.section(say(T, "intro"))]
+    blocks: list[bk.Block] = [bk.section(say(TEMPLATE, "intro"))]
     for key in CHANNELS:
         element: dict[str, Any] = {
             "type": "conversations_select",

@@ -28,7 +28,7 @@ from workflows.figures import entries
 from workflows.inventory import inventory
 from workflows.reviews import review_requests
 
-T = "alerts.j2"
+TEMPLATE = "alerts.j2"
 SNOOZE = timedelta(days=7)
 
 
@@ -114,10 +114,10 @@ def register(app: App, rt: Runtime) -> None:
         ack()
         check_now(rt)  # resolves the alerts that no longer hold
         amount = format_money(micros, ws_currency(rt), micros=True)
-        client.chat_postMessage(channel=user_id, text=say(T, "budget_set", name, amount, period))
+        client.chat_postMessage(channel=user_id, text=say(TEMPLATE, "budget_set", name, amount, period))
         if owner != user_id:  # the owner hears who changed their budget
             client.chat_postMessage(
-                channel=owner, text=say(T, "budget_changed", name, amount, period, user_id)
+                channel=owner, text=say(TEMPLATE, "budget_changed", name, amount, period, user_id)
             )
 
     @app.action(Action.ALERT_REVIEW)
@@ -137,7 +137,7 @@ def register(app: App, rt: Runtime) -> None:
                 )
                 name = session.get(Initiative, request.initiative_id).name  # type: ignore[union-attr]
             rt.wake_outbox()
-            tell(say(T, "review_opened", name))
+            tell(say(TEMPLATE, "review_opened", name))
 
 
 def ws_currency(rt: Runtime) -> str:
@@ -163,11 +163,11 @@ def list_alerts(rt: Runtime, reply: Any, *, user_id: str) -> None:
         names = {i.id: i.name for i in session.exec(select(Initiative))}
         currency = ws.get(session, "currency")
     if not visible:
-        reply(say(T, "none_open", scoped))
+        reply(say(TEMPLATE, "none_open", scoped))
         return
-    lines = [say(T, "listing_header", len(visible), scoped)]
+    lines = [say(TEMPLATE, "listing_header", len(visible), scoped)]
     lines += [
-        f"{views.line(a, names.get(a.initiative_id, ''), currency)} _{say(T, 'state', a)}_"
+        f"{views.line(a, names.get(a.initiative_id, ''), currency)} _{say(TEMPLATE, 'state', a)}_"
         for a in visible[:40]
     ]
     reply("\n".join(lines))
@@ -187,7 +187,7 @@ def set_budget(rt: Runtime, reply: Any, *, user_id: str, rest: str) -> None:
     """`/aigov budget <initiative> <amount> <period>` or `... department <name> <amount> <period>`."""
     words = rest.split()
     if len(words) < 3:
-        reply(say(T, "budget_usage"))
+        reply(say(TEMPLATE, "budget_usage"))
         return
     *name_words, amount_text, period_text = words
     viewer = rt.viewer(user_id)
@@ -213,4 +213,4 @@ def set_budget(rt: Runtime, reply: Any, *, user_id: str, rest: str) -> None:
             name = initiative.name
         currency = ws.get(session, "currency")
     check_now(rt)
-    reply(say(T, "budget_set", name, format_money(micros, currency, micros=True), period))
+    reply(say(TEMPLATE, "budget_set", name, format_money(micros, currency, micros=True), period))

@@ -20,7 +20,7 @@ from workflows.core.errors import AigovError, Invalid, NotFound
 from workflows.core.periods import Month, parse_month
 from workflows.figures import entries
 
-T = "figures.j2"
+TEMPLATE = "figures.j2"
 MONTHS_OFFERED = 13
 
 
@@ -98,7 +98,7 @@ def on_record_submit(rt: Runtime, ack: Ack, client: WebClient, *, user_id: str, 
         return
     ack()
     client.chat_postMessage(
-        channel=user_id, text=say(T, "recorded", initiative.name, month.label, changed)
+        channel=user_id, text=say(TEMPLATE, "recorded", initiative.name, month.label, changed)
     )
     if changed:
         check_now(rt)  # new cost data: budgets are checked at once

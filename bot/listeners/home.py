@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
+from bot.listeners import Route
+from bot.listeners.common import unpack
 from bot.runtime import Runtime
 from bot.views import home as home_views
 from workflows import home
 from workflows.core import settings as ws
 
 
-def register(app: App, rt: Runtime) -> None:
-    @app.event("app_home_opened")
-    def home_opened(event: dict, client: WebClient) -> None:
-        if event.get("tab", "home") == "home":
-            publish_home(rt, client, user_id=event["user"])
+def home_opened(event: dict, client: WebClient, context: BoltContext) -> None:
+    rt, act = unpack(context)
+    if event.get("tab", "home") == "home":
+        publish_home(rt, client, user_id=act.user_id)
+
+
+LISTENERS: tuple[Route, ...] = (("event", "app_home_opened", home_opened),)
 
 
 def publish_home(rt: Runtime, client: WebClient, *, user_id: str) -> None:

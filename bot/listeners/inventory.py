@@ -24,7 +24,7 @@ from workflows.figures import figures
 from workflows.inventory import inventory
 from workflows.inventory.fields import COLUMNS, to_raw
 
-T = "inventory.j2"
+TEMPLATE = "inventory.j2"
 Reply = Callable[..., Any]
 
 
@@ -122,13 +122,13 @@ def on_register_submit(
     rt.warm_questions()  # a new name for questions to know
     similar_rows = [s.initiative for s in similar]
     client.chat_postMessage(
-        channel=user_id, text=say(T, "registered", i=initiative, similar=similar_rows)
+        channel=user_id, text=say(TEMPLATE, "registered", i=initiative, similar=similar_rows)
     )
     if initiative.owner_id != user_id:
-        text = say(T, "registered_for_you", i=initiative, actor=user_id)
+        text = say(TEMPLATE, "registered_for_you", i=initiative, actor=user_id)
         client.chat_postMessage(channel=initiative.owner_id, text=text)
     if similar_rows and governance:
-        text = say(T, "governance_sprawl", i=initiative, actor=user_id, similar=similar_rows)
+        text = say(TEMPLATE, "governance_sprawl", i=initiative, actor=user_id, similar=similar_rows)
         client.chat_postMessage(channel=governance, text=text)
 
 
@@ -177,7 +177,7 @@ def on_edit_submit(rt: Runtime, ack: Ack, client: WebClient, *, user_id: str, vi
     ack()
     if changed:
         rt.warm_questions()
-    client.chat_postMessage(channel=user_id, text=say(T, "updated", i=initiative, changed=changed))
+    client.chat_postMessage(channel=user_id, text=say(TEMPLATE, "updated", i=initiative, changed=changed))
 
 
 def show(rt: Runtime, respond: Reply, *, user_id: str, query: str) -> None:
@@ -224,10 +224,10 @@ def list_(rt: Runtime, respond: Reply, *, user_id: str, text: str) -> None:
         )
         if allowed and row.budget_micros is not None and row.budget_period:
             amount = format_money(row.budget_micros, currency, micros=True)
-            budgets[row.id or 0] = say(T, "budget_short", amount, row.budget_period)
+            budgets[row.id or 0] = say(TEMPLATE, "budget_short", amount, row.budget_period)
     blocks = views.inventory_list(rows, text=text, budgets=budgets)
     respond(
-        text=say(T, "list_header", count=len(rows), text=text, total=len(rows)),
+        text=say(TEMPLATE, "list_header", count=len(rows), text=text, total=len(rows)),
         blocks=blocks,
         response_type="ephemeral",
     )

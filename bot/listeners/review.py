@@ -25,7 +25,7 @@ from workflows.figures import entries, figures
 from workflows.figures.figures import Scope
 from workflows.reviews import review, review_requests
 
-T = "review.j2"
+TEMPLATE = "review.j2"
 
 
 def _meta(view: dict) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def register(app: App, rt: Runtime) -> None:
             until = rt.now() + timedelta(days=1)
             _snooze(rt, user_id=user_id, cycle_id=int(body["actions"][0]["value"]), until=until)
             client.chat_postMessage(
-                channel=user_id, text=say(T, "snoozed", _local(rt, user_id, until))
+                channel=user_id, text=say(TEMPLATE, "snoozed", _local(rt, user_id, until))
             )
 
     @app.action(Action.REVIEW_SNOOZE_UNTIL)
@@ -122,7 +122,7 @@ def register(app: App, rt: Runtime) -> None:
             _snooze(rt, user_id=user_id, cycle_id=_meta(view)["cycle_id"], until=until)
             ack()
             client.chat_postMessage(
-                channel=user_id, text=say(T, "snoozed", _local(rt, user_id, until))
+                channel=user_id, text=say(TEMPLATE, "snoozed", _local(rt, user_id, until))
             )
 
     @app.action(Action.REVIEW_AWAY)
@@ -139,7 +139,7 @@ def register(app: App, rt: Runtime) -> None:
         with rt.db.write() as session:
             review_requests.set_away(session, user_id=user_id, until=day)
         ack()
-        client.chat_postMessage(channel=user_id, text=say(T, "away_set", day))
+        client.chat_postMessage(channel=user_id, text=say(TEMPLATE, "away_set", day))
 
     @app.action(Action.REVIEW_DELEGATE)
     def open_delegate(ack: Ack, body: dict, client: WebClient) -> None:
@@ -184,7 +184,7 @@ def register(app: App, rt: Runtime) -> None:
         ack()
         rt.wake_outbox()
         client.chat_postMessage(
-            channel=user_id, text=say(T, "delegated_ok", to_user, [initiative.name])
+            channel=user_id, text=say(TEMPLATE, "delegated_ok", to_user, [initiative.name])
         )
 
 
@@ -323,10 +323,10 @@ def open_decide_modal(
     with rt.db.read() as session:
         request, _cycle, initiative = review.get_request(session, request_id)
     if not (viewer.is_leader or viewer.is_admin):
-        client.chat_postEphemeral(channel=channel_id, user=user_id, text=say(T, "forbidden_decide"))
+        client.chat_postEphemeral(channel=channel_id, user=user_id, text=say(TEMPLATE, "forbidden_decide"))
     elif request.status == "decided":
         client.chat_postEphemeral(
-            channel=channel_id, user=user_id, text=say(T, "already_decided", request)
+            channel=channel_id, user=user_id, text=say(TEMPLATE, "already_decided", request)
         )
     else:
         view = views.decide_modal(request=request, initiative=initiative, decision=decision)

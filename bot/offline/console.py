@@ -31,11 +31,11 @@ from bot.offline.screen import (
     hint,
     parse_answer,
     parts,
+    sentence,
     settle,
     view_title,
-    vocabulary,
-    words,
 )
+from templates import tables
 from workflows.inventory import inventory
 
 log = logging.getLogger("aigov.console")
@@ -84,7 +84,7 @@ class TextConsole:
         return self.ws.emulator
 
     def run(self) -> None:
-        self.out.print(words("welcome", self.ws.database_url, self.who(self.user)))
+        self.out.print(sentence("welcome", self.ws.database_url, self.who(self.user)))
         while True:
             try:
                 line = self.prompter.ask(self.prompt())
@@ -101,16 +101,16 @@ class TextConsole:
                 break
             except Exception as exc:  # a console problem is a line, never a stack trace
                 log.debug("console command failed", exc_info=True)
-                self.out.print(words("console_failed", type(exc).__name__, str(exc)))
-        self.out.print(words("bye"))
+                self.out.print(sentence("console_failed", type(exc).__name__, str(exc)))
+        self.out.print(sentence("bye"))
 
     def prompt(self) -> str:
         modal = self.screen.top_modal(self.user) is not None
-        return words("prompt", self.screen.name(self.user), modal) + " "
+        return sentence("prompt", self.screen.name(self.user), modal) + " "
 
     def role(self, user_id: str) -> str:
         viewer = self.ws.rt.viewer(user_id)
-        names = vocabulary().ROLES
+        names = tables("console.j2").ROLES
         roles = [
             names[r] for r, on in (("admin", viewer.is_admin), ("leader", viewer.is_leader)) if on
         ]
@@ -121,7 +121,7 @@ class TextConsole:
         return ", ".join(roles)
 
     def who(self, user_id: str) -> str:
-        return words("who", self.screen.name(user_id), user_id, self.role(user_id))
+        return sentence("who", self.screen.name(user_id), user_id, self.role(user_id))
 
     def handle(self, line: str) -> bool | None:
         tokens = line.split()
@@ -136,7 +136,7 @@ class TextConsole:
         elif first in ("quit", "exit") and count == 1:
             return False
         elif first == "help" and count == 1:
-            self.out.print(words("help"))
+            self.out.print(sentence("help"))
         elif first == "users" and count == 1:
             self.users()
         elif first == "as" and count == 2:
@@ -160,13 +160,13 @@ class TextConsole:
         reply = send()
         calls = settle(self.emu, since=since)
         if reply is not None and reply.status != 200:
-            self.out.print(words("http_error", reply.status))
+            self.out.print(sentence("http_error", reply.status))
         elif reply is not None and reply.elapsed > 3:
-            self.out.print(words("too_slow", reply.elapsed))
+            self.out.print(sentence("too_slow", reply.elapsed))
         for call in calls:
             if not call.ok:
                 detail = call.response.get("errors") or call.response.get("error")
-                self.out.print(words("call_failed", call.method, detail))
+                self.out.print(sentence("call_failed", call.method, detail))
         self.show(self.screen.look(self.user, home=home))
         return reply
 
@@ -179,23 +179,23 @@ class TextConsole:
     def slash(self, line: str) -> None:
         command, _, text = line.partition(" ")
         if command.lower() != "/aigov":
-            self.out.print(words("not_a_command", command))
+            self.out.print(sentence("not_a_command", command))
             return
         reply = self.act(lambda: self.ws.slack.command(self.user, text.strip()))
         body = reply.json if reply is not None and reply.status == 200 else None
         if isinstance(body, dict) and ("text" in body or "blocks" in body):
             # An ack with a message body: Slack shows it to the user as an ephemeral.
             text = self.screen.render_message({"ts": "", **body}, self.user, "ack")
-            self.show([Shown("ephemeral", words("ack_title", self.screen.name(self.user)), text)])
+            self.show([Shown("ephemeral", sentence("ack_title", self.screen.name(self.user)), text)])
 
     # ---- people -------------------------------------------------------------------
 
     def users(self) -> None:
-        table = Table(*vocabulary().USER_COLUMNS, box=None)
+        table = Table(*tables("console.j2").USER_COLUMNS, box=None)
         for user_id, user in list(self.emu.ws.users.items()):
             if user.get("is_bot"):
                 continue
-            role = vocabulary().ROLES["deactivated"] if user.get("deleted") else self.role(user_id)
+            role = tables("console.j2").ROLES["deactivated"] if user.get("deleted") else self.role(user_id)
             table.add_row(
                 "*" if user_id == self.user else "", user_id, user["name"], role, user["tz"]
             )
@@ -204,13 +204,13 @@ class TextConsole:
     def switch(self, text: str) -> None:
         user_id = find_user(self.emu, text)
         if user_id is None or self.emu.ws.users[user_id].get("is_bot"):
-            self.out.print(words("unknown_person", text))
+            self.out.print(sentence("unknown_person", text))
             return
         if self.emu.ws.users[user_id].get("deleted"):
-            self.out.print(words("deactivated", self.screen.name(user_id)))
+            self.out.print(sentence("deactivated", self.screen.name(user_id)))
             return
         self.user = user_id
-        self.out.print(words("you_are_now", self.who(user_id)))
+        self.out.print(sentence("you_are_now", self.who(user_id)))
         self.show(self.screen.look(user_id))
 
     # ---- buttons ------------------------------------------------------------------
@@ -218,7 +218,7 @@ class TextConsole:
     def press(self, number: int, choice: str | None) -> None:
         shown = self.screen.pressables
         if not 1 <= number <= len(shown):
-            self.out.print(words("no_such_button", number, len(shown)))
+            self.out.print(sentence("no_such_button", number, len(shown)))
             return
         p = shown[number - 1]
         source = self._source(p)
@@ -229,7 +229,7 @@ class TextConsole:
         if item["type"] != "button":
             if choice is None:
                 options = [o["label"] for o in item["options"]]
-                self.out.print(words("needs_choice", number, item["label"], options))
+                self.out.print(sentence("needs_choice", number, item["label"], options))
                 return
             try:
                 selected = parse_answer(self.emu, item, choice)
@@ -237,7 +237,7 @@ class TextConsole:
                 self.out.print(str(exc))
                 return
         if item.get("url"):
-            self.out.print(words("opens_url", item["url"]))
+            self.out.print(sentence("opens_url", item["url"]))
         value = item.get("value") if item["type"] == "button" else None
         where = {"view": source} if p.where in ("view", "home") else {"message": source}
         self.act(
@@ -256,7 +256,7 @@ class TextConsole:
         name = self.screen.name(p.viewer)
         private = p.where in ("ephemeral", "view", "home") or (p.channel or "").startswith("D")
         if private and p.viewer != self.user:
-            self.out.print(words("button_elsewhere", p.number, name))
+            self.out.print(sentence("button_elsewhere", p.number, name))
             return None
         found: dict[str, Any] | None = None
         if p.where == "message":
@@ -269,10 +269,10 @@ class TextConsole:
         elif p.where == "home":
             found = self.emu.home(p.viewer)
         if found is None:
-            self.out.print(words("button_gone", p.number))
+            self.out.print(sentence("button_gone", p.number))
             return None
         if not any(b["action_id"] == p.item["action_id"] for b in buttons(found)):
-            self.out.print(words("button_changed", p.number))
+            self.out.print(sentence("button_changed", p.number))
             return None
         return found
 
@@ -281,7 +281,7 @@ class TextConsole:
     def _modal(self) -> dict[str, Any] | None:
         view = self.screen.top_modal(self.user)
         if view is None:
-            self.out.print(words("no_modal"))
+            self.out.print(sentence("no_modal"))
         return view
 
     def modal_modal(self) -> None:
@@ -294,7 +294,7 @@ class TextConsole:
             return
         pending = self.screen.pending.setdefault(view["id"], {})
         items = inputs(self.screen.named(self.screen.current_view(view)))
-        self.out.print(words("filling", view_title(view)))
+        self.out.print(sentence("filling", view_title(view)))
         for n, item in enumerate(items, start=1):
             answer = self._ask_field(n, item, self.screen.errors.get(view["id"], {}))
             if answer is EOF or answer is STOP:
@@ -305,12 +305,12 @@ class TextConsole:
 
     def _ask_field(self, n: int, item: dict[str, Any], errors: Mapping[str, str]) -> Any:
         current = self._current(item) if item["initial"] else ""
-        self.out.print(words("field", n, item["label"], item["optional"], item["type"], current))
+        self.out.print(sentence("field", n, item["label"], item["optional"], item["type"], current))
         for i, option in enumerate(item["options"], start=1):
-            self.out.print("      " + words("option", i, option["label"]))
+            self.out.print("      " + sentence("option", i, option["label"]))
         if errors.get(item["block_id"]):
-            self.out.print("      " + words("field_error", errors[item["block_id"]]))
-        ask = "    " + words("ask", hint(item)) + " "
+            self.out.print("      " + sentence("field_error", errors[item["block_id"]]))
+        ask = "    " + sentence("ask", hint(item)) + " "
         for _ in range(TRIES):
             line = self.prompter.ask(ask)
             if line is None:
@@ -322,15 +322,15 @@ class TextConsole:
                 continue
             empty = answer in (None, []) or (answer is KEEP and not item["initial"])
             if empty and not item["optional"]:
-                self.out.print("    " + words("required"))
+                self.out.print("    " + sentence("required"))
                 continue
             return answer
-        self.out.print(words("fill_stopped"))
+        self.out.print(sentence("fill_stopped"))
         return STOP
 
     def _current(self, item: dict[str, Any]) -> str:
         if item["type"] in ("users_select", "multi_users_select"):
-            names = [words("id_and_name", u, self.screen.name(u)) for u in parts(item["initial"])]
+            names = [sentence("id_and_name", u, self.screen.name(u)) for u in parts(item["initial"])]
             return ", ".join(names)
         return str(item["initial"])
 
@@ -340,10 +340,10 @@ class TextConsole:
             return
         items = inputs(self.screen.named(self.screen.current_view(view)))
         if not 1 <= number <= len(items):
-            self.out.print(words("field_numbers", len(items)))
+            self.out.print(sentence("field_numbers", len(items)))
             return
         if text is None:
-            self.out.print(words("set_usage", number))
+            self.out.print(sentence("set_usage", number))
             return
         item = items[number - 1]
         try:
@@ -353,7 +353,7 @@ class TextConsole:
             return
         self.screen.pending.setdefault(view["id"], {})[item["block_id"]] = value
         now = inputs(self.screen.current_view(view))[number - 1]["initial"]
-        self.out.print(words("field_set", number, item["label"], now))
+        self.out.print(sentence("field_set", number, item["label"], now))
 
     def modal_submit(self) -> None:
         view = self._modal()
@@ -365,14 +365,14 @@ class TextConsole:
             reply = self.act(lambda: self.ws.slack.submit(self.user, view, values))
         except (ValueError, LookupError) as exc:
             reason = str(exc).removeprefix("Slack would not submit this view: ")
-            self.out.print(words("will_not_submit", reason))
+            self.out.print(sentence("will_not_submit", reason))
             return
         self.screen.pending.pop(view["id"], None)  # the emulator holds the typed state now
         body = reply.json if reply is not None else None
         if isinstance(body, dict) and body.get("response_action") == "errors":
             self.screen.errors[view["id"]] = dict(body.get("errors") or {})
             count = len(self.screen.errors[view["id"]])
-            self.out.print(words("kept_open", count), style="bold")
+            self.out.print(sentence("kept_open", count), style="bold")
             self.show(self.screen.look(self.user, modal=True))
 
     def modal_cancel(self) -> None:
@@ -398,7 +398,7 @@ def console_members(user_id: str) -> tuple[str, tuple[Member, ...]]:
         name = user_id.lower()
         return user_id, (*DEFAULT_MEMBERS, Member(user_id, name, f"{name}@example.com"))
     names = [m.name for m in DEFAULT_MEMBERS if not m.deleted]
-    raise BadAnswer(words("not_a_workspace_user", user_id, names))
+    raise BadAnswer(sentence("not_a_workspace_user", user_id, names))
 
 
 def run_console(

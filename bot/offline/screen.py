@@ -16,7 +16,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
 from typing import Any
 
 from bot.offline.emulator.elements import iter_elements
@@ -25,9 +24,9 @@ from bot.offline.emulator.recording import Call
 from bot.offline.emulator.server import SlackEmulator
 from bot.offline.emulator.text import buttons, inputs, message_to_text, view_to_text
 from bot.offline.local import LocalWorkspace
-from templates import environment, say
+from templates import say, tables
 
-T = "console.j2"
+TEMPLATE = "console.j2"
 QUIET = 0.3  # the bot is done when no Web API call arrived for this long...
 SETTLE_MAX = 5.0  # ...or after this long, whatever happens
 EXPECT_MAX = 30.0  # calls a step expects are waited for this long (a loaded machine is slow)
@@ -38,15 +37,9 @@ ONE_OF = {"static_select", "external_select", "radio_buttons", "overflow"}
 MANY_OF = {"multi_static_select", "multi_external_select", "checkboxes"}
 
 
-def words(macro: str, *args: Any, **kwargs: Any) -> str:
+def sentence(macro: str, *args: Any, **kwargs: Any) -> str:
     """A sentence from templates/console.j2, for the terminal."""
-    return say(T, macro, *args, plain=True, **kwargs)
-
-
-@cache
-def vocabulary() -> Any:
-    """templates/console.j2's tables (ROLES, HINTS, USER_COLUMNS)."""
-    return environment(plain=True).get_template(T).module
+    return say(TEMPLATE, macro, *args, plain=True, **kwargs)
 
 
 def settle(
@@ -154,9 +147,9 @@ class Screen:
             thread = msg.get("thread_ts") not in (None, msg["ts"])
             updated = state == "updated"
             if info.get("is_im"):
-                title = words("dm_title", self.name(user_id), thread, updated)
+                title = sentence("dm_title", self.name(user_id), thread, updated)
             else:
-                title = words("channel_title", info["name"], thread, updated)
+                title = sentence("channel_title", info["name"], thread, updated)
             body = self.render_message(msg, user_id, "message", channel=channel_id)
             shown.append(Shown("message", title, body))
         return shown
@@ -169,7 +162,7 @@ class Screen:
                 continue
             channel = self.emu.ws.channels.get(msg.get("channel", ""), {}).get("name", "")
             where = channel if channel and not msg["channel"].startswith("D") else ""
-            title = words("ephemeral_title", self.name(user_id), where, state == "updated")
+            title = sentence("ephemeral_title", self.name(user_id), where, state == "updated")
             body = self.render_message(msg, user_id, "ephemeral", channel=msg.get("channel"))
             shown.append(Shown("ephemeral", title, body))
         return shown
@@ -193,7 +186,7 @@ class Screen:
             return []
         self._modal[user_id] = now
         if top is None:
-            return [Shown("modal_closed", words("modal_closed"))] if before else []
+            return [Shown("modal_closed", sentence("modal_closed"))] if before else []
         if now == before:
             event = "again"
         elif before and before[0] == top["id"]:
@@ -201,12 +194,12 @@ class Screen:
         else:
             event = "pushed" if len(stack) > 1 else "opened"
         body = self.render_modal(user_id, top)
-        return [Shown("modal", words("modal_title", event), body, view=top, event=event)]
+        return [Shown("modal", sentence("modal_title", event), body, view=top, event=event)]
 
     def _home(self, user_id: str, *, force: bool) -> list[Shown]:
         home = self.emu.home(user_id)
         if home is None:
-            empty = Shown("home", words("no_home"), words("no_home_body"))
+            empty = Shown("home", sentence("no_home"), sentence("no_home_body"))
             return [empty] if force else []
         seen = self._seen.setdefault(user_id, {})
         if seen.get("home") == home["hash"] and not force:
@@ -214,7 +207,7 @@ class Screen:
         seen["home"] = home["hash"]
         named = self.named(home)
         text = self._number(named, view_to_text(named), user_id, "home", view_id=home["id"])
-        return [Shown("home", words("home_title", self.name(user_id)), text, view=home)]
+        return [Shown("home", sentence("home_title", self.name(user_id)), text, view=home)]
 
     def current_view(self, view: dict[str, Any]) -> dict[str, Any]:
         """A copy of the view showing what is typed in it now (pending, state, initial)."""
@@ -277,7 +270,7 @@ class Screen:
         return shown
 
     def _id_and_name(self, user_id: str) -> str:
-        return words("id_and_name", user_id, self.name(user_id))
+        return sentence("id_and_name", user_id, self.name(user_id))
 
     def _number(self, obj: Any, text: str, viewer: str, where: str, **at: Any) -> str:
         """Renumber "[k] Label" (per message) into global, pressable numbers."""
@@ -306,9 +299,9 @@ def with_errors(text: str, items: list[dict[str, Any]], errors: Mapping[str, str
         at += 1
         while at < len(lines) and lines[at].startswith("      - "):
             at += 1
-        lines.insert(at, "      " + words("field_error", error))
+        lines.insert(at, "      " + sentence("field_error", error))
         placed.add(item["block_id"])
-    lines += [words("stray_error", k, e) for k, e in errors.items() if k not in placed]
+    lines += [sentence("stray_error", k, e) for k, e in errors.items() if k not in placed]
     return "\n".join(lines)
 
 
@@ -349,12 +342,12 @@ def parse_answer(emu: SlackEmulator, item: dict[str, Any], text: str) -> Any:
         try:
             return date.fromisoformat(text).isoformat()
         except ValueError:
-            raise BadAnswer(words("not_a_date", text)) from None
+            raise BadAnswer(sentence("not_a_date", text)) from None
     if kind == "timepicker":
         try:
             return datetime.strptime(text, "%H:%M").strftime("%H:%M")
         except ValueError:
-            raise BadAnswer(words("not_a_time", text)) from None
+            raise BadAnswer(sentence("not_a_time", text)) from None
     return text
 
 
@@ -370,7 +363,7 @@ def _option(options: list[dict[str, Any]], text: str, kind: str) -> str:
     for option in options:
         if text.lower() in (str(option["value"]).lower(), option["label"].lower()):
             return str(option["value"])
-    raise BadAnswer(words("not_an_option", text, len(options)))
+    raise BadAnswer(sentence("not_an_option", text, len(options)))
 
 
 def find_user(emu: SlackEmulator, text: str) -> str | None:
@@ -384,7 +377,7 @@ def find_user(emu: SlackEmulator, text: str) -> str | None:
 def _user(emu: SlackEmulator, text: str) -> str:
     user_id = find_user(emu, text)
     if user_id is None:
-        raise BadAnswer(words("not_a_user", text))
+        raise BadAnswer(sentence("not_a_user", text))
     return user_id
 
 
@@ -393,13 +386,13 @@ def _channel(emu: SlackEmulator, text: str) -> str:
     for channel_id, info in list(emu.ws.channels.items()):
         if wanted.upper() == channel_id or wanted.lower() == str(info.get("name", "")).lower():
             return channel_id
-    raise BadAnswer(words("not_a_channel", text))
+    raise BadAnswer(sentence("not_a_channel", text))
 
 
 def hint(item: dict[str, Any]) -> str:
     """What to type into a field, e.g. "a number" or "YYYY-MM-DD"."""
     kind = item["type"]
-    hints = vocabulary().HINTS
+    hints = tables(TEMPLATE).HINTS
     if kind == "checkboxes" and len(item["options"]) == 1:
         return str(hints["yes_no"])
     if kind in ONE_OF:

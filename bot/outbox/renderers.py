@@ -5,23 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.ids import Action
+from bot.outbox.post import MESSAGE, render_message
 from bot.outbox.sender import Rendered, Renderer
 from bot.views import alerts as alert_views
 from bot.views import blocks as bk
 from bot.views import charts
 from bot.views import report as report_views
 from bot.views import review as views
-from storage.models import Alert, Initiative, ReviewCycle, ReviewRequest
-from templates import say
+from storage.models import Alert, Initiative, ReviewCycle
+from templates import say, tables
 from workflows.budgets import alerts
 from workflows.core import settings as ws
 from workflows.figures import figures
 from workflows.reviews import chasing, report, review, rules
 
-T = "review.j2"
+TEMPLATE = "review.j2"
 
 
 def _cycle(session: Session, cycle_id: int) -> tuple[ReviewCycle, Any]:
@@ -67,27 +68,27 @@ def submitted(session: Session, params: dict[str, Any]) -> Rendered:
     request, cycle, initiative = review.get_request(session, params["request_id"])
     quarter = ws.calendar(session).quarter_of(cycle.period_start)
     return Rendered(
-        text=say(T, "submitted", initiative, quarter.label, request, views.rule_text(request.rule))
+        text=say(TEMPLATE, "submitted", initiative, quarter.label, request, views.rule_text(request.rule))
     )
 
 
 def decided(session: Session, params: dict[str, Any]) -> Rendered:
     request, cycle, initiative = review.get_request(session, params["request_id"])
     quarter = ws.calendar(session).quarter_of(cycle.period_start)
-    return Rendered(text=say(T, "decided_owner", initiative, quarter.label, request))
+    return Rendered(text=say(TEMPLATE, "decided_owner", initiative, quarter.label, request))
 
 
 def orphan(session: Session, params: dict[str, Any]) -> Rendered:
     request, cycle, initiative = review.get_request(session, params["request_id"])
-    return Rendered(text=say(T, "orphan", initiative, request, cycle.quarter))
+    return Rendered(text=say(TEMPLATE, "orphan", initiative, request, cycle.quarter))
 
 
 def delegated(session: Session, params: dict[str, Any]) -> Rendered:
     request, cycle, initiative = review.get_request(session, params["request_id"])
     quarter = ws.calendar(session).quarter_of(cycle.period_start)
-    text = say(T, "delegated", initiative, quarter.label, params["by"])
+    text = say(TEMPLATE, "delegated", initiative, quarter.label, params["by"])
     button = bk.button(
-        views.words().BUTTONS["report"],
+        tables("review.j2").BUTTONS["report"],
         Action.REVIEW_REPORT,
         value=str(request.id),
         style="primary",
@@ -98,17 +99,8 @@ def delegated(session: Session, params: dict[str, Any]) -> Rendered:
 def escalation(session: Session, params: dict[str, Any]) -> Rendered:
     cycle, quarter = _cycle(session, params["cycle_id"])
     department = params.get("department")
-    late = [
-        (r, i)
-        for r, i in session.exec(
-            select(ReviewRequest, Initiative)
-            .join(Initiative, Initiative.id == ReviewRequest.initiative_id)
-            .where(ReviewRequest.cycle_id == cycle.id, ReviewRequest.no_report)
-            .order_by(Initiative.department, Initiative.name_key)
-        )
-        if department is None or i.department == department
-    ]
-    text = say(T, "escalation", quarter.label, late, department)
+    late = chasing.late_requests(session, cycle_id=cycle.id or 0, department=department)
+    text = say(TEMPLATE, "escalation", quarter.label, late, department)
     return Rendered(text=text, blocks=bk.sections(text.splitlines()))
 
 
@@ -176,4 +168,5 @@ def renderers() -> dict[str, Renderer]:
         review.REPORT: report_summary,
         review.REPORT_FILE: report_file,
         alerts.NOTICE: alert_notice,
+        MESSAGE: render_message,
     }

@@ -55,6 +55,8 @@ class Rendered:
     file: bytes | None = None
     filename: str = ""
     title: str = ""
+    # a reply in the thread of a message the bot did not send (a question asked there)
+    thread_ts: str | None = None
 
 
 Renderer = Callable[[Session, dict[str, Any]], Rendered]
@@ -154,12 +156,12 @@ class Sender:
         if rendered.file is not None:
             return self._upload(row, rendered, parent)
         if row.last_error == outbox.UNKNOWN_OUTCOME:
-            found = self._already_posted(row, parent)
+            found = self._already_posted(row, parent, rendered.thread_ts)
             if found is not None:
                 return found
         response = self.client.chat_postMessage(
             channel=parent.channel if parent else row.target,
-            thread_ts=parent.ts if parent else None,
+            thread_ts=parent.ts if parent else rendered.thread_ts,
             text=rendered.text,
             blocks=rendered.blocks or None,
             metadata={"event_type": METADATA_EVENT, "event_payload": {"key": row.dedupe_key}},
@@ -178,20 +180,21 @@ class Sender:
             filename=rendered.filename,
             title=rendered.title,
             initial_comment=rendered.text or None,
-            thread_ts=parent.ts if parent else None,
+            thread_ts=parent.ts if parent else rendered.thread_ts,
         )
         return channel, None
 
     def _already_posted(
-        self, row: OutboxMessage, parent: OutboxMessage | None
+        self, row: OutboxMessage, parent: OutboxMessage | None, thread_ts: str | None
     ) -> tuple[str, str] | None:
         """After a crash mid-send: did Slack get it? Look for our key in recent history."""
         channel = parent.channel if parent else row.target
         if channel and channel.startswith(("U", "W")):
             channel = self.client.conversations_open(users=channel)["channel"]["id"]
-        if parent is not None:
+        thread = parent.ts if parent is not None else thread_ts
+        if thread:
             history = self.client.conversations_replies(
-                channel=channel, ts=parent.ts, include_all_metadata=True
+                channel=channel, ts=thread, include_all_metadata=True
             )
         else:
             history = self.client.conversations_history(

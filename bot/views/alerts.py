@@ -3,40 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
-from typing import Any
 
 from bot.ids import Action, Callback
 from bot.views import blocks as bk
 from storage.models import BUDGET_PERIODS, Alert
-from templates import environment, say
+from templates import say, tables
 
-T = "alerts.j2"
+TEMPLATE = "alerts.j2"
 MAX_ALERTS = 15  # up to 3 blocks each within Slack's 50 per message
 
 
-@cache
-def words() -> Any:
-    return environment(plain=True).get_template(T).module
-
-
 def line(alert: Alert, name: str, currency: str) -> str:
-    return say(T, "line", alert, name, currency)
+    return say(TEMPLATE, "line", alert, name, currency)
 
 
 def notice(
     alerts: Sequence[tuple[Alert, str]], *, currency: str, buttons: bool
 ) -> tuple[str, list[bk.Block]]:
     """One message for several alerts; with buttons (governance) each gets its actions."""
-    w = words()
-    head = say(T, "header", len(alerts), plain=True)
+    w = tables(TEMPLATE)
+    head = say(TEMPLATE, "header", len(alerts), plain=True)
     blocks: list[bk.Block] = [bk.header(head)]
     for alert, name in list(alerts)[:MAX_ALERTS]:
         blocks.append(bk.section(line(alert, name, currency)))
         if not buttons:
             continue
         if alert.status != "open":
-            blocks.append(bk.context(say(T, "state", alert)))
+            blocks.append(bk.context(say(TEMPLATE, "state", alert)))
         if alert.status in ("open", "snoozed"):
             value = str(alert.id)
             elements = [
@@ -52,7 +45,7 @@ def notice(
 
 
 def raise_modal(*, alert: Alert, amount: str, period: str | None) -> bk.Block:
-    w = words()
+    w = tables(TEMPLATE)
     periods = [(p, w.PERIOD_NAMES[p]) for p in BUDGET_PERIODS]
     return bk.modal(
         title=w.TITLES["raise"],

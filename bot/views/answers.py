@@ -8,7 +8,7 @@ from templates import say
 from workflows.questions.answer import Answer
 from workflows.questions.query import Ambiguous, Unknown
 
-T = "answers.j2"
+TEMPLATE = "answers.j2"
 MAX_ROWS = 100
 MAX_QUESTION = 2000  # a button's value holds at most 2,000 characters
 
@@ -18,16 +18,16 @@ def render(
 ) -> tuple[str, list[bk.Block]]:
     """(fallback text, blocks) for any outcome of a question."""
     if isinstance(result, Unknown):
-        text = say(T, "examples", result.text, plain=plain)
+        text = say(TEMPLATE, "examples", result.text, plain=plain)
         return text, bk.sections(text.splitlines())
     if isinstance(result, Ambiguous):
-        text = say(T, "did_you_mean", result.text, list(result.choices), plain=plain)
+        text = say(TEMPLATE, "did_you_mean", result.text, list(result.choices), plain=plain)
         return text, [bk.section(text), *_choices(result)]
     if result.hidden:
-        text = say(T, "hidden", result, plain=plain)
+        text = say(TEMPLATE, "hidden", result, plain=plain)
         return text, [bk.section(text)]
     if result.nothing_visible:
-        text = say(T, "nothing_visible", plain=plain)
+        text = say(TEMPLATE, "nothing_visible", plain=plain)
         return text, [bk.section(text)]
     if (
         result.query.measure == "status"
@@ -36,24 +36,24 @@ def render(
         or (result.query.measure == "budget_use" and result.rows and len(result.rows) > 1)
     ):
         return _table(result, plain)
-    text = say(T, "headline", result, plain=plain)
-    return text, [bk.section(text), bk.context(say(T, "details", result, plain=plain))]
+    text = say(TEMPLATE, "headline", result, plain=plain)
+    return text, [bk.section(text), bk.context(say(TEMPLATE, "details", result, plain=plain))]
 
 
 def _table(result: Answer, plain: bool) -> tuple[str, list[bk.Block]]:
-    head = say(T, "table_head", result, plain=plain)
+    head = say(TEMPLATE, "table_head", result, plain=plain)
     if not result.rows:
-        body = [line for line in [say(T, "empty_table", result, plain=plain)] if line]
+        body = [line for line in [say(TEMPLATE, "empty_table", result, plain=plain)] if line]
     else:
         body = [
-            say(T, "row", result, row, n, plain=plain)
+            say(TEMPLATE, "row", result, row, n, plain=plain)
             for n, row in enumerate(result.rows[:MAX_ROWS], start=1)
         ]
         if len(result.rows) > MAX_ROWS:  # a long table is cut, and says so
-            body.append(say(T, "more_rows", len(result.rows) - MAX_ROWS, MAX_ROWS, plain=plain))
+            body.append(say(TEMPLATE, "more_rows", len(result.rows) - MAX_ROWS, MAX_ROWS, plain=plain))
     blocks = [bk.section(head), *bk.sections(body)]
     if result.query.measure != "status":
-        blocks.append(bk.context(say(T, "details", result, plain=plain)))
+        blocks.append(bk.context(say(TEMPLATE, "details", result, plain=plain)))
     return head, blocks[: bk.MESSAGE_BLOCKS]
 
 

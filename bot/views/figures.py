@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache
-from typing import Any
 
 from bot.ids import Callback
 from bot.views import blocks as bk
 from storage.models import CATEGORIES
-from templates import environment, say
+from templates import say, tables
 from workflows.core.periods import Month
 from workflows.figures.figures import InitiativeFigures
 
-T = "figures.j2"
-
-
-@cache
-def words() -> Any:
-    return environment(plain=True).get_template(T).module
+TEMPLATE = "figures.j2"
 
 
 def card_section(f: InitiativeFigures, *, period: str, currency: str, unit: str) -> bk.Block:
-    return bk.section(say(T, "card_figures", f, period, currency, unit))
+    return bk.section(say(TEMPLATE, "card_figures", f, period, currency, unit))
 
 
 def record_modal(
@@ -34,14 +27,14 @@ def record_modal(
     values: Mapping[str, str],
 ) -> bk.Block:
     """Costs per category, outcomes and their value for one month."""
-    w = words()
+    w = tables(TEMPLATE)
     options = [(m.iso, m.label) for m in months]
     blocks: list[bk.Block] = [
-        bk.section(say(T, "record_intro", name, month.label)),
+        bk.section(say(TEMPLATE, "record_intro", name, month.label)),
         bk.select("month", w.LABELS["month"], options, initial=month.iso),
     ]
     for category in CATEGORIES:
-        label = say(T, "category_label", category, plain=True)
+        label = say(TEMPLATE, "category_label", category, plain=True)
         blocks.append(
             bk.text_input(
                 f"cost_{category}", label, initial=values.get(category, ""), optional=True

@@ -7,24 +7,16 @@ capped, with a line saying how many more there are) and 3,000 characters a secti
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
-
 from bot.ids import Action
 from bot.views import blocks as bk
-from templates import environment, say
+from templates import say, tables
 from workflows.core.access import Viewer
 from workflows.home import OwnerHome, PortfolioHome
 
-T = "home.j2"
+TEMPLATE = "home.j2"
 MAX_REQUESTS = 15  # one section (with its button) each
 MAX_INITIATIVES = 25  # one section (with its button) each
 MAX_ALERTS = 10  # lines, packed into sections
-
-
-@cache
-def words() -> Any:
-    return environment(plain=True).get_template(T).module
 
 
 def home(
@@ -38,8 +30,8 @@ def home(
     if mine.user_id != viewer.user_id:
         raise ValueError("the owner home of someone else")
     blocks: list[bk.Block] = [
-        bk.header(say(T, "header", plain=True)),
-        bk.section(say(T, "intro", len(mine.initiatives))),
+        bk.header(say(TEMPLATE, "header", plain=True)),
+        bk.section(say(TEMPLATE, "intro", len(mine.initiatives))),
         bk.actions(
             bk.button(
                 say("inventory.j2", "button", "register", plain=True),
@@ -59,8 +51,8 @@ def home(
 def _requests(mine: OwnerHome) -> list[bk.Block]:
     if not mine.requests:
         return []
-    w = words()
-    blocks = [bk.divider(), bk.section(say(T, "requests_header", len(mine.requests)))]
+    w = tables(TEMPLATE)
+    blocks = [bk.divider(), bk.section(say(TEMPLATE, "requests_header", len(mine.requests)))]
     for r in mine.requests[:MAX_REQUESTS]:
         name = "report" if r.status == "pending" else "amend"
         button = bk.button(
@@ -69,27 +61,27 @@ def _requests(mine: OwnerHome) -> list[bk.Block]:
             value=str(r.request_id),
             style="primary" if name == "report" else None,
         )
-        blocks.append(bk.section(say(T, "request_line", r), accessory=button))
+        blocks.append(bk.section(say(TEMPLATE, "request_line", r), accessory=button))
     if len(mine.requests) > MAX_REQUESTS:
-        blocks.append(bk.context(say(T, "more_requests", len(mine.requests) - MAX_REQUESTS)))
+        blocks.append(bk.context(say(TEMPLATE, "more_requests", len(mine.requests) - MAX_REQUESTS)))
     return blocks
 
 
 def _initiatives(mine: OwnerHome, currency: str) -> list[bk.Block]:
     if not mine.initiatives:
         return []
-    w = words()
-    blocks = [bk.divider(), bk.section(say(T, "mine_header", mine.quarter))]
+    w = tables(TEMPLATE)
+    blocks = [bk.divider(), bk.section(say(TEMPLATE, "mine_header", mine.quarter))]
     if mine.next_review is not None:
-        blocks.append(bk.context(say(T, "next_review", mine.next_review)))
+        blocks.append(bk.context(say(TEMPLATE, "next_review", mine.next_review)))
     for i in mine.initiatives[:MAX_INITIATIVES]:
         button = bk.button(w.BUTTONS["record"], Action.RECORD_OPEN, value=str(i.id))
         blocks.append(
-            bk.section(say(T, "initiative_line", i, mine.quarter, currency), accessory=button)
+            bk.section(say(TEMPLATE, "initiative_line", i, mine.quarter, currency), accessory=button)
         )
     if len(mine.initiatives) > MAX_INITIATIVES:
         blocks.append(
-            bk.context(say(T, "more_initiatives", len(mine.initiatives) - MAX_INITIATIVES))
+            bk.context(say(TEMPLATE, "more_initiatives", len(mine.initiatives) - MAX_INITIATIVES))
         )
     return blocks
 
@@ -98,7 +90,7 @@ def _alerts(mine: OwnerHome, currency: str) -> list[bk.Block]:
     if not mine.alerts:
         return []
     lines = [say("alerts.j2", "line", a.alert, a.name, currency) for a in mine.alerts[:MAX_ALERTS]]
-    head = say(T, "alerts_header", len(mine.alerts))
+    head = say(TEMPLATE, "alerts_header", len(mine.alerts))
     return [bk.divider(), *bk.sections([head, *lines])][:4]
 
 
@@ -106,10 +98,10 @@ def _portfolio(p: PortfolioHome, currency: str) -> list[bk.Block]:
     alert_lines = [say("alerts.j2", "line", a.alert, a.name, currency) for a in p.alerts]
     return [
         bk.divider(),
-        bk.header(say(T, "portfolio_header", p.quarter, plain=True)),
-        bk.section(say(T, "portfolio_summary", p, currency)),
-        *([bk.context(say(T, "portfolio_sources", p))] if p.sources else []),
-        bk.section(say(T, "top_spenders", p.top, currency)),
-        *bk.sections([say(T, "portfolio_alerts", p.alerts_open), *alert_lines])[:2],
-        bk.section(say(T, "review_progress", p.review)),
+        bk.header(say(TEMPLATE, "portfolio_header", p.quarter, plain=True)),
+        bk.section(say(TEMPLATE, "portfolio_summary", p, currency)),
+        *([bk.context(say(TEMPLATE, "portfolio_sources", p))] if p.sources else []),
+        bk.section(say(TEMPLATE, "top_spenders", p.top, currency)),
+        *bk.sections([say(TEMPLATE, "portfolio_alerts", p.alerts_open), *alert_lines])[:2],
+        bk.section(say(TEMPLATE, "review_progress", p.review)),
     ]

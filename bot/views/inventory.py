@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
 from bot.ids import Action, Block, Callback
 from bot.views import blocks as bk
 from storage.models import BUDGET_PERIODS, STAGES, Initiative
-from templates import environment, say
+from templates import say, tables
 from workflows.core.money import format_money
 from workflows.inventory.inventory import Similar
 
-T = "inventory.j2"
+TEMPLATE = "inventory.j2"
 LIST_LIMIT = 200
-
-
-@cache
-def words() -> Any:
-    """The inventory template's module (LABELS, HINTS, ...), rendered unescaped."""
-    return environment(plain=True).get_template(T).module
 
 
 def initiative_modal(
@@ -33,11 +26,11 @@ def initiative_modal(
     metadata: dict[str, Any] | None = None,
 ) -> bk.Block:
     """The register/edit modal; `similar` adds the sprawl warning and its checkbox."""
-    w = words()
+    w = tables(TEMPLATE)
     labels, hints = w.LABELS, w.HINTS
     blocks: list[bk.Block] = []
     if similar:
-        text = say(T, "sprawl_warning", similar=[s.initiative for s in similar])
+        text = say(TEMPLATE, "sprawl_warning", similar=[s.initiative for s in similar])
         blocks += [
             bk.section(text, block_id=Block.SPRAWL),
             bk.checkbox(Block.SPRAWL_ACK, w.SPRAWL_ACK_LABEL, w.SPRAWL_ACK),
@@ -112,10 +105,10 @@ def card(
 ) -> list[bk.Block]:
     """One initiative's card; figures only when the viewer may see them."""
     budget = budget_facts(i, currency) if show_figures else None
-    body = say(T, "card_body", i=i, delegates=delegates, show_figures=show_figures, budget=budget)
+    body = say(TEMPLATE, "card_body", i=i, delegates=delegates, show_figures=show_figures, budget=budget)
     blocks = [bk.header(i.name), bk.section(body)]
     if can_edit:
-        edit = bk.button(say(T, "button", "edit", plain=True), Action.EDIT_OPEN, value=str(i.id))
+        edit = bk.button(say(TEMPLATE, "button", "edit", plain=True), Action.EDIT_OPEN, value=str(i.id))
         record = bk.button(
             say("figures.j2", "button", "record", plain=True), Action.RECORD_OPEN, value=str(i.id)
         )
@@ -128,8 +121,8 @@ def inventory_list(
 ) -> list[bk.Block]:
     """The list, packed into sections; `budgets` holds only what the viewer may see."""
     if not initiatives:
-        return [bk.section(say(T, "list_empty", text=text))]
+        return [bk.section(say(TEMPLATE, "list_empty", text=text))]
     shown = initiatives[:LIST_LIMIT]
-    lines = [say(T, "list_line", i=i, budget=budgets.get(i.id or 0, "")) for i in shown]
-    head = bk.section(say(T, "list_header", count=len(shown), text=text, total=len(initiatives)))
+    lines = [say(TEMPLATE, "list_line", i=i, budget=budgets.get(i.id or 0, "")) for i in shown]
+    head = bk.section(say(TEMPLATE, "list_header", count=len(shown), text=text, total=len(initiatives)))
     return [head, *bk.sections(lines)][: bk.MESSAGE_BLOCKS]

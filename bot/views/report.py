@@ -13,7 +13,7 @@ from bot.views import blocks as bk
 from templates import people, render, render_html, say
 from workflows.reviews.report import PortfolioReport
 
-T = "report.j2"
+TEMPLATE = "report.j2"
 # Characters that start emphasis, code, links, table cells, raw HTML or entities in
 # (CommonMark / GitHub) Markdown; a backslash makes each one literal.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -54,18 +54,18 @@ def summary_blocks(report: PortfolioReport, currency: str) -> list[bk.Block]:
     """A Block Kit summary: header, totals, departments, decisions, top and bottom, late
     reporters, sources. Lists are capped, so it stays far below 50 blocks."""
     blocks: list[bk.Block] = [
-        bk.header(say(T, "title", report.quarter_label, plain=True)),
-        bk.context(say(T, "summary_period", report)),
-        *_packed(say(T, "summary_totals", report, currency)),
+        bk.header(say(TEMPLATE, "title", report.quarter_label, plain=True)),
+        bk.context(say(TEMPLATE, "summary_period", report)),
+        *_packed(say(TEMPLATE, "summary_totals", report, currency)),
     ]
     if report.spend_by_department:
-        blocks += _packed(say(T, "summary_departments", report, currency))
-    blocks += [bk.divider(), *_packed(say(T, "summary_decisions", report))]
-    top = say(T, "top_heading", plain=True)
-    blocks += _packed(say(T, "summary_ranked", top, report.top, currency))
+        blocks += _packed(say(TEMPLATE, "summary_departments", report, currency))
+    blocks += [bk.divider(), *_packed(say(TEMPLATE, "summary_decisions", report))]
+    top = say(TEMPLATE, "top_heading", plain=True)
+    blocks += _packed(say(TEMPLATE, "summary_ranked", top, report.top, currency))
     if report.bottom:
-        bottom = say(T, "bottom_heading", plain=True)
-        blocks += _packed(say(T, "summary_ranked", bottom, report.bottom, currency))
-    blocks += _packed(say(T, "summary_late", report))
-    blocks.append(bk.context(say(T, "summary_sources", report)))
+        bottom = say(TEMPLATE, "bottom_heading", plain=True)
+        blocks += _packed(say(TEMPLATE, "summary_ranked", bottom, report.bottom, currency))
+    blocks += _packed(say(TEMPLATE, "summary_late", report))
+    blocks.append(bk.context(say(TEMPLATE, "summary_sources", report)))
     return blocks[: bk.MESSAGE_BLOCKS]

@@ -3,30 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
 from bot.ids import Action, Callback
 from bot.views import blocks as bk
 from storage.models import CATEGORIES, DECISIONS, Initiative, ReviewCycle, ReviewRequest
-from templates import environment, say
+from templates import environment, say, tables
 from workflows.figures.figures import InitiativeFigures
 
-T = "review.j2"
+TEMPLATE = "review.j2"
 MAX_LISTED = 40  # a prompt lists at most this many initiatives (50 blocks per message)
 
 
-@cache
-def words() -> Any:
-    return environment(plain=True).get_template(T).module
-
-
 def rule_text(rule: str | None) -> str:
-    return str(words().RULES.get(rule or "default", rule))
+    return str(tables(TEMPLATE).RULES.get(rule or "default", rule))
 
 
 def _button(name: str, action: str, value: str, style: str | None = None) -> bk.Block:
-    return bk.button(words().BUTTONS[name], action, value=value, style=style)
+    return bk.button(tables(TEMPLATE).BUTTONS[name], action, value=value, style=style)
 
 
 def prompt(
@@ -37,9 +31,9 @@ def prompt(
     rows: Sequence[tuple[ReviewRequest, Initiative]],
 ) -> tuple[str, list[bk.Block]]:
     """The DM that asks for a quarter's figures: one line and button per initiative."""
-    intro = say(T, "prompt_intro", assignee, period, cycle, len(rows))
+    intro = say(TEMPLATE, "prompt_intro", assignee, period, cycle, len(rows))
     label = period.split(",")[0]  # "Q3 2026"
-    blocks = [bk.header(say(T, "prompt_header", label, plain=True)), bk.section(intro)]
+    blocks = [bk.header(say(TEMPLATE, "prompt_header", label, plain=True)), bk.section(intro)]
     blocks += _request_lines(rows)
     if any(r.status == "pending" for r, _ in rows):
         blocks.append(_chase_actions(cycle))
@@ -54,7 +48,7 @@ def _request_lines(rows: Sequence[tuple[ReviewRequest, Initiative]]) -> list[bk.
             name = "report" if request.status == "pending" else "amend"
             style = "primary" if request.status == "pending" else None
             accessory = _button(name, Action.REVIEW_REPORT, str(request.id), style)
-        blocks.append(bk.section(say(T, "request_line", initiative, request), accessory=accessory))
+        blocks.append(bk.section(say(TEMPLATE, "request_line", initiative, request), accessory=accessory))
     return blocks
 
 
@@ -73,9 +67,9 @@ def reminder(
 ) -> tuple[str, list[bk.Block]]:
     waiting = [(r, i) for r, i in rows if r.status == "pending"]
     if not waiting:
-        text = say(T, "nothing_left")
+        text = say(TEMPLATE, "nothing_left")
         return text, [bk.section(text)]
-    text = say(T, "reminder", len(waiting), [i.name for _, i in waiting], cycle, number)
+    text = say(TEMPLATE, "reminder", len(waiting), [i.name for _, i in waiting], cycle, number)
     return text, [bk.section(text), *_request_lines(waiting), _chase_actions(cycle)]
 
 
@@ -89,12 +83,12 @@ def report_modal(
     billed: bool,
 ) -> bk.Block:
     """Costs per category, outcomes, notes and the owner's own recommendation."""
-    w, fw = words(), environment(plain=True).get_template("figures.j2").module
-    blocks: list[bk.Block] = [bk.section(say(T, "modal_intro", initiative, period, billed))]
+    w, fw = tables(TEMPLATE), environment(plain=True).get_template("figures.j2").module
+    blocks: list[bk.Block] = [bk.section(say(TEMPLATE, "modal_intro", initiative, period, billed))]
     for category in CATEGORIES:
         label = say("figures.j2", "category_label", category, plain=True)
         hint = (
-            say(T, "last_quarter_hint", fw.CATEGORY_NAMES[category], hints[category], plain=True)
+            say(TEMPLATE, "last_quarter_hint", fw.CATEGORY_NAMES[category], hints[category], plain=True)
             if category in hints
             else ""
         )
@@ -108,7 +102,7 @@ def report_modal(
             )
         )
     outcome_hint = (
-        say(T, "last_quarter_hint", "", hints["outcomes"], plain=True)
+        say(TEMPLATE, "last_quarter_hint", "", hints["outcomes"], plain=True)
         if "outcomes" in hints
         else ""
     )
@@ -158,15 +152,15 @@ def card(
     budget: int | None,
 ) -> tuple[str, list[bk.Block]]:
     """The review card: figures, trend, recommendation and why; decision buttons until decided."""
-    title = say(T, "card_title", initiative, quarter, plain=True)
+    title = say(TEMPLATE, "card_title", initiative, quarter, plain=True)
     blocks = [
         bk.header(title),
-        bk.section(say(T, "card_body", initiative, request, figures, previous, currency, budget)),
+        bk.section(say(TEMPLATE, "card_body", initiative, request, figures, previous, currency, budget)),
     ]
     if request.recommendation:
-        blocks.append(bk.section(say(T, "card_verdict", request, rule_text(request.rule))))
+        blocks.append(bk.section(say(TEMPLATE, "card_verdict", request, rule_text(request.rule))))
     if request.status == "decided":
-        blocks.append(bk.context(say(T, "card_decided", request)))
+        blocks.append(bk.context(say(TEMPLATE, "card_decided", request)))
     else:
         blocks.append(
             bk.actions(
@@ -185,12 +179,12 @@ def card(
 
 
 def decide_modal(*, request: ReviewRequest, initiative: Initiative, decision: str) -> bk.Block:
-    w = words()
+    w = tables(TEMPLATE)
     return bk.modal(
         title=w.TITLES["decide"],
         callback_id=Callback.REVIEW_DECIDE,
         blocks=[
-            bk.section(say(T, "decide_intro", initiative, decision)),
+            bk.section(say(TEMPLATE, "decide_intro", initiative, decision)),
             bk.text_input("rationale", w.LABELS["rationale"], optional=True, multiline=True),
         ],
         submit=w.TITLES["decide_submit"],
@@ -200,7 +194,7 @@ def decide_modal(*, request: ReviewRequest, initiative: Initiative, decision: st
 
 
 def delegate_modal(*, cycle_id: int, rows: Sequence[tuple[ReviewRequest, Initiative]]) -> bk.Block:
-    w = words()
+    w = tables(TEMPLATE)
     options = [(str(r.id), i.name) for r, i in rows if r.status != "decided"]
     return bk.modal(
         title=w.TITLES["delegate"],
@@ -223,7 +217,7 @@ def delegate_modal(*, cycle_id: int, rows: Sequence[tuple[ReviewRequest, Initiat
 def date_modal(
     *, callback: str, title: str, label: str, block_id: str, cycle_id: int, initial: str = ""
 ) -> bk.Block:
-    w = words()
+    w = tables(TEMPLATE)
     return bk.modal(
         title=w.TITLES[title],
         callback_id=callback,

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from storage.models import BUDGET_PERIODS, DepartmentBudget, Initiative
 from workflows.core import audit
 from workflows.core import settings as ws
-from workflows.core.access import Viewer
+from workflows.core.access import Viewer, may_set_budget
 from workflows.core.errors import Forbidden, Invalid, Problem
 from workflows.core.money import MoneyError, parse_amount, to_micros
 from workflows.inventory.fields import name_key
@@ -34,7 +34,7 @@ def parse(amount_text: str, period_text: str, *, currency: str) -> tuple[int, st
 
 
 def _check(viewer: Viewer) -> None:
-    if not (viewer.is_admin or viewer.is_leader):
+    if not may_set_budget(viewer):
         raise Forbidden(action="budget")
 
 

@@ -61,3 +61,27 @@ def can_see_figures(viewer: Viewer, *, owner_id: str, delegates: Iterable[str]) 
 
 def can_edit(viewer: Viewer, *, owner_id: str, delegates: Iterable[str]) -> bool:
     return viewer.is_admin or is_steward(viewer, owner_id=owner_id, delegates=delegates)
+
+
+# One function per permission rule: listeners, views, questions and the domain all ask
+# these, so a rule is changed in one place.
+
+
+def may_configure(viewer: Viewer) -> bool:
+    """Settings, schedules, imports, starting cycles: admins."""
+    return viewer.is_admin
+
+
+def may_decide(viewer: Viewer) -> bool:
+    """Deciding a review (and opening an off-cycle one): leaders and admins."""
+    return viewer.is_leader or viewer.is_admin
+
+
+def may_set_budget(viewer: Viewer) -> bool:
+    """Setting or raising a budget: admins and leaders."""
+    return viewer.is_admin or viewer.is_leader
+
+
+def sees_portfolio(viewer: Viewer) -> bool:
+    """Every initiative's figures, the portfolio report and the portfolio home."""
+    return viewer.sees_all_figures

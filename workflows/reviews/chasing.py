@@ -188,7 +188,7 @@ def escalate(session: Session, *, cycle: ReviewCycle, now: datetime, leaders: li
 
 
 @dataclass
-class CycleStatus:
+class CycleProgress:
     cycle: ReviewCycle
     reported: list[tuple[ReviewRequest, Initiative]]
     waiting: list[tuple[ReviewRequest, Initiative]]
@@ -199,7 +199,21 @@ class CycleStatus:
         return [(r, i) for r, i in self.waiting if r.no_report]
 
 
-def status(session: Session, *, cycle: ReviewCycle) -> CycleStatus:
+def late_requests(
+    session: Session, *, cycle_id: int, department: str | None = None
+) -> list[tuple[ReviewRequest, Initiative]]:
+    """The cycle's requests flagged "no report" (of one department, or all), by
+    department and name: what an escalation lists."""
+    rows = session.exec(
+        select(ReviewRequest, Initiative)
+        .join(Initiative, Initiative.id == ReviewRequest.initiative_id)
+        .where(ReviewRequest.cycle_id == cycle_id, ReviewRequest.no_report)
+        .order_by(Initiative.department, Initiative.name_key)
+    )
+    return [(r, i) for r, i in rows if department is None or i.department == department]
+
+
+def status(session: Session, *, cycle: ReviewCycle) -> CycleProgress:
     rows = list(
         session.exec(
             select(ReviewRequest, Initiative)
@@ -208,7 +222,7 @@ def status(session: Session, *, cycle: ReviewCycle) -> CycleStatus:
             .order_by(Initiative.name_key)
         )
     )
-    return CycleStatus(
+    return CycleProgress(
         cycle=cycle,
         reported=[(r, i) for r, i in rows if r.status == "submitted"],
         waiting=[(r, i) for r, i in rows if r.status == "pending"],

@@ -18,7 +18,7 @@ from storage.models import DECISIONS, Initiative, Person, ReviewCycle, ReviewReq
 from storage.upsert import insert_ignore
 from workflows.core import audit, outbox
 from workflows.core import settings as ws
-from workflows.core.access import Viewer, can_edit
+from workflows.core.access import Viewer, can_edit, may_decide
 from workflows.core.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from workflows.core.hours import next_working_time
 from workflows.core.periods import Quarter
@@ -345,7 +345,7 @@ def decide(
     now: datetime,
 ) -> ReviewRequest:
     """A leader's decision: kill retires the initiative, scale moves a pilot to production."""
-    if not (viewer.is_leader or viewer.is_admin):
+    if not may_decide(viewer):
         raise Forbidden(action="decide")
     if decision not in DECISIONS:
         raise Invalid(

@@ -11,7 +11,7 @@ from storage.models import Initiative, Person, ReviewCycle, ReviewRequest
 from storage.upsert import insert_ignore
 from workflows.core import audit, outbox
 from workflows.core import settings as ws
-from workflows.core.access import Viewer
+from workflows.core.access import Viewer, may_decide
 from workflows.core.errors import Forbidden, NotFound
 from workflows.core.periods import Quarter
 from workflows.reviews.review import (
@@ -89,7 +89,7 @@ def open_off_cycle(
 ) -> ReviewRequest:
     """An off-cycle review of one initiative (from a budget alert): the owner is asked
     for the quarter's figures so far, and leaders decide as in any review."""
-    if not (viewer.is_leader or viewer.is_admin):
+    if not may_decide(viewer):
         raise Forbidden(action="decide")
     code = f"{quarter.code}-off"
     values = {

@@ -13,9 +13,9 @@ from sqlmodel import select
 
 from bot.offline.demo.data import CALLS, CAMPAIGNS
 from bot.offline.demo.figures import import_figures
-from bot.offline.demo.story import LEE, MAYA, MO, SARA, Story, words
-from bot.views.alerts import words as alert_words
+from bot.offline.demo.story import LEE, MAYA, MO, SARA, Story, sentence
 from storage.models import Alert
+from templates import tables
 
 MONTH_END = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 09:00 in Los Angeles, 10:00 in Denver
 RAISED_TO = "5,500"  # lee's new quarterly budget for Sales Call Summaries
@@ -23,26 +23,26 @@ RAISED_TO = "5,500"  # lee's new quarterly budget for Sales Call Summaries
 
 def costs_arrive(story: Story) -> None:
     story.scene("alerts")
-    story.later(MONTH_END, words("month_end"))
+    story.later(MONTH_END, sentence("month_end"))
     if story.files is None:
         raise RuntimeError("the demo's files are not written")
-    story.note(words("november_note", story.files.november.name))
+    story.note(sentence("november_note", story.files.november.name))
     import_figures(story, "costs", story.files.november)
-    story.note(words("alerts_note"))
+    story.note(sentence("alerts_note"))
     story.sees(MAYA)
     story.sees(SARA)
-    story.note(words("owner_lists_note"))
+    story.note(sentence("owner_lists_note"))
     story.types(SARA, "alerts", expect={"response_url": 1})
 
 
 def alerts_handled(story: Story) -> None:
     story.scene("alerts_handled")
     labels = _labels()
-    story.note(words("member_acks_note"))
+    story.note(sentence("member_acks_note"))
     story.presses(MO, labels["ack"], on=CAMPAIGNS, expect={"chat.postEphemeral": 1})
-    story.note(words("owner_acks_note"))
+    story.note(sentence("owner_acks_note"))
     story.presses(MAYA, labels["ack"], on=CAMPAIGNS, expect={"chat.update": 1})
-    story.note(words("leader_raises_note"))
+    story.note(sentence("leader_raises_note"))
     story.presses(LEE, labels["raise"], on=CALLS, expect={"views.open": 1})
     story.submits(
         LEE,
@@ -50,13 +50,13 @@ def alerts_handled(story: Story) -> None:
         doing="raises_budget",
         expect={"chat.postMessage": 1, "chat.update": 1},
     )
-    story.note(words("leader_lists_note"))
+    story.note(sentence("leader_lists_note"))
     story.types(LEE, "alerts", expect={"response_url": 1})
 
 
 def _labels() -> dict[str, str]:
     """The notice's button labels (templates/alerts.j2): Acknowledge, Raise budget, ..."""
-    return dict(alert_words().BUTTONS)
+    return dict(tables("alerts.j2").BUTTONS)
 
 
 SCENES = [costs_arrive, alerts_handled]
@@ -71,4 +71,4 @@ def alerts_summary(story: Story) -> None:
     kinds = Counter(a.kind for a in rows)
     acknowledged = sum(1 for a in rows if a.acknowledged_at is not None)
     resolved = sum(1 for a in rows if a.status == "resolved")
-    story.out.print(words("alerts_summary", len(rows), dict(kinds), acknowledged, resolved))
+    story.out.print(sentence("alerts_summary", len(rows), dict(kinds), acknowledged, resolved))

@@ -22,7 +22,7 @@ from bot.offline.demo.data import (
     OCTOBER_BY_SLACK,
     DemoFiles,
 )
-from bot.offline.demo.story import ADA, LEE, MO, SAM, Story, words
+from bot.offline.demo.story import ADA, LEE, MO, SAM, Story, sentence
 from storage.models import CostRecord, Initiative, OutcomeRecord
 from templates import say
 from workflows.budgets import alerts
@@ -114,7 +114,7 @@ def billing_arrives(story: Story) -> None:
     files = _files(story)
     with files.billing.open(encoding="utf-8") as stream:
         rows = sum(1 for _ in stream) - 1
-    story.note(words("billing_note", files.billing.name, rows, FIRST_DAY, LAST_DAY))
+    story.note(sentence("billing_note", files.billing.name, rows, FIRST_DAY, LAST_DAY))
     story.runs(
         ADA,
         f'aigov focus map add --service "{DOC_SERVICE}" --initiative "{INVOICES}" --category data',
@@ -131,17 +131,17 @@ def billing_arrives(story: Story) -> None:
         )
     story.output([cli("rule_added", rule)])
     import_focus(story, files.billing)
-    story.note(words("billing_again_note"))
+    story.note(sentence("billing_again_note"))
     import_focus(story, files.billing)
 
 
 def owners_report(story: Story) -> None:
     story.scene("owners_report")
     files = _files(story)
-    story.note(words("owners_note", files.costs.name, files.outcomes.name))
+    story.note(sentence("owners_note", files.costs.name, files.outcomes.name))
     import_figures(story, "costs", files.costs)
     import_figures(story, "outcomes", files.outcomes)
-    story.note(words("slack_note"))
+    story.note(sentence("slack_note"))
     story.types(SAM, SHOW_SUPPORT, expect={"response_url": 1})
     story.presses(SAM, say("figures.j2", "button", "record"), expect={"views.open": 1})
     story.submits(
@@ -154,7 +154,7 @@ def owners_report(story: Story) -> None:
 
 def figures_say(story: Story) -> None:
     story.scene("figures_say")
-    story.note(words("figures_note"))
+    story.note(sentence("figures_note"))
     story.types(LEE, SHOW_SUPPORT, expect={"response_url": 1})
     story.types(MO, SHOW_SUPPORT, expect={"response_url": 1})
 
@@ -174,7 +174,7 @@ def figures_summary(story: Story) -> None:
         first, last = bounds(year)
         spend = spend_by(session, scope=Scope(), first=first, last=last, group="initiative")
     story.out.print(
-        words(
+        sentence(
             "cost_records",
             sources["billing"],
             sources["import"],
@@ -182,15 +182,15 @@ def figures_summary(story: Story) -> None:
             sources["report"],
         )
     )
-    story.out.print(words("outcome_records", outcomes["month"], outcomes["quarter"]))
-    story.out.print(words("spend_heading", year.describe()))
+    story.out.print(sentence("outcome_records", outcomes["month"], outcomes["quarter"]))
+    story.out.print(sentence("spend_heading", year.describe()))
     ranked = sorted(spend.items(), key=lambda item: -item[1].total_micros)
     for initiative_id, part in ranked:
         amount = format_money(part.total_micros, currency, micros=True)
         used = say("figures.j2", "sources", part, plain=True)
-        story.output([words("spend_line", names[initiative_id], amount, used)])
+        story.output([sentence("spend_line", names[initiative_id], amount, used)])
     total = sum(part.total_micros for part in spend.values())
-    story.output([words("spend_total", format_money(total, currency, micros=True))])
+    story.output([sentence("spend_total", format_money(total, currency, micros=True))])
     idle = [name for i, name in names.items() if i not in spend]
     if idle:
-        story.out.print(words("no_spend", idle))
+        story.out.print(sentence("no_spend", idle))

@@ -7,6 +7,7 @@ moment (Monday Nov 16, 2026) and only scenes move it, so every run tells the sam
 
 The story is a list of scenes (`SCENES`), small functions taking a `Story`
 (story.py): the inventory (scenes.py), then a year of costs and outcomes (figures.py,
+from templates import tables
 from the files data.py writes), then the Q3 review from the prompts to the portfolio
 report (review.py), with the clock moving on two weeks, then November's costs and the
 budget alerts they raise (alerts.py), and last the spend questions people ask in Slack
@@ -28,8 +29,9 @@ from rich.table import Table
 
 from bot.offline.demo import alerts, figures, questions, review, scenes
 from bot.offline.demo.data import NOW, write_files
-from bot.offline.demo.story import MEMBERS, Clock, Story, vocabulary, words
+from bot.offline.demo.story import MEMBERS, Clock, Story, sentence
 from bot.offline.local import LocalWorkspace
+from templates import tables
 from workflows.core import settings as settings_flow
 from workflows.inventory import inventory
 
@@ -54,16 +56,16 @@ def summary(story: Story) -> None:
     story.scene("summary")
     with story.ws.db.read() as session:
         rows = inventory.list_initiatives(session)
-    story.out.print(words("registered", len(rows)))
-    story.output([words("initiative_line", r.name, r.department, r.stage) for r in rows])
+    story.out.print(sentence("registered", len(rows)))
+    story.output([sentence("initiative_line", r.name, r.department, r.stage) for r in rows])
     figures.figures_summary(story)
     review.review_summary(story)
     alerts.alerts_summary(story)
     calls = Counter(call.method for call in story.ws.emulator.calls)
-    table = Table(*vocabulary().CALLS_COLUMNS, box=None, title=None)
+    table = Table(*tables("demo.j2").CALLS_COLUMNS, box=None, title=None)
     for method, count in sorted(calls.items(), key=lambda kv: (-kv[1], kv[0])):
         table.add_row(method, str(count))
-    story.out.print(words("slack_calls", sum(calls.values())))
+    story.out.print(sentence("slack_calls", sum(calls.values())))
     story.out.print(table)
 
 
@@ -73,7 +75,7 @@ def _kept(keep: str) -> tuple[str, Path]:
     folder = path.with_name(f"{path.stem}-files")
     for taken in (path, folder):
         if taken.exists():
-            raise SystemExit(words("keep_exists", taken))
+            raise SystemExit(sentence("keep_exists", taken))
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}", folder
 
@@ -93,11 +95,11 @@ def run_demo(*, keep: str | None = None, out: TextIO | None = None) -> None:
         with LocalWorkspace(database_url=url, members=MEMBERS, now=clock) as ws:
             with ws.db.read() as session:
                 quarter = settings_flow.calendar(session).quarter_of(ws.rt.today())
-            console.print(words("intro", NOW.strftime("%a %Y-%m-%d %H:%M UTC"), quarter.describe()))
+            console.print(sentence("intro", NOW.strftime("%a %Y-%m-%d %H:%M UTC"), quarter.describe()))
             story = Story(ws, console, files=files, clock=clock)
             for scene in SCENES:
                 scene(story)
             summary(story)
             review.save_report(story, folder)
         if keep is not None:
-            console.print(words("kept", url, folder))
+            console.print(sentence("kept", url, folder))

@@ -8,7 +8,7 @@ Every Slack answer comes from the running app through the emulator."""
 from __future__ import annotations
 
 from bot.offline.demo.scenes import GOVERNANCE
-from bot.offline.demo.story import ADA, LEE, MAYA, MO, SAM, Story, words
+from bot.offline.demo.story import ADA, LEE, MAYA, MO, SAM, Story, sentence
 from bot.views.answers import plain_lines, render
 from workflows.questions.ask import ask
 
@@ -46,14 +46,14 @@ def lee_asks(story: Story, how: str, text: str) -> None:
     if how == "slash":
         story.types(LEE, text, expect=SLASH)
     elif how == "share":
-        story.note(words("share_note", LEADS_NAME))
+        story.note(sentence("share_note", LEADS_NAME))
         story.types(LEE, text, channel=LEADS, expect=SLASH)
     elif how == "dm":
         if "chart" in text.split():
-            story.note(words("chart_note"))
+            story.note(sentence("chart_note"))
         story.dms(LEE, text, expect=CHART if "chart" in text.split() else POST)
     elif how == "mention":
-        story.note(words("mention_note"))
+        story.note(sentence("mention_note"))
         story.mentions(LEE, GOVERNANCE, text, expect=PRIVATELY)
     else:
         raise ValueError(how)
@@ -74,25 +74,25 @@ def questions(story: Story) -> None:
     story.scene("questions")
     story.file_sizes = True
     story.ws.emulator.add_channel(LEADS, name=LEADS_NAME, members=[LEE.user_id, ADA.user_id])
-    story.note(words("questions_note"))
+    story.note(sentence("questions_note"))
     for how, text in QUESTIONS:
         lee_asks(story, how, text)
 
 
 def questions_by_role(story: Story) -> None:
-    story.note(words("owner_asks_note"))
+    story.note(sentence("owner_asks_note"))
     story.dms(SAM, PORTFOLIO, expect=POST)
-    story.note(words("member_asks_note"))
+    story.note(sentence("member_asks_note"))
     story.types(MO, PORTFOLIO, expect=SLASH)
-    story.note(words("cli_ask_note"))
+    story.note(sentence("cli_ask_note"))
     cli_ask(story, PORTFOLIO, as_user=SAM.user_id)
-    story.note(words("typo_note"))
+    story.note(sentence("typo_note"))
     story.types(LEE, TYPO, expect=SLASH)
-    story.note(words("typos_note"))
+    story.note(sentence("typos_note"))
     story.types(LEE, TYPOS, expect=SLASH)
-    story.note(words("choice_note"))
+    story.note(sentence("choice_note"))
     story.presses(LEE, "Customer Support Assistant", expect=SLASH)
-    story.note(words("unknown_note"))
+    story.note(sentence("unknown_note"))
     story.types(MAYA, UNKNOWN, expect=SLASH)
 
 

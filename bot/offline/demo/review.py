@@ -22,7 +22,7 @@ from bot.offline.demo.data import (
     REVIEW_SUPPORT,
     SUPPORT,
 )
-from bot.offline.demo.story import ADA, FIN, LEE, MAYA, MO, SAM, SARA, Person, Story, words
+from bot.offline.demo.story import ADA, FIN, LEE, MAYA, MO, SAM, SARA, Person, Story, sentence
 from bot.schedule import cycles
 from storage.models import ReviewCycle, ReviewRequest
 from workflows.core import settings as settings_flow
@@ -54,30 +54,30 @@ def scheduler_runs(story: Story) -> None:
     """The scheduled job, as `aigov serve` runs it, and what it did in one line."""
     result = cycles.tick(story.ws.rt)
     if result is not None:
-        story.note(words("tick", result.reminders, result.escalated))
+        story.note(sentence("tick", result.reminders, result.escalated))
     story.delivered()
 
 
 def review_opens(story: Story) -> None:
     story.scene("review_opens")
-    story.later(OPENS, words("chicago_morning"))
-    story.note(words("review_note"))
+    story.later(OPENS, sentence("chicago_morning"))
+    story.note(sentence("review_note"))
     story.types(ADA, "review start", expect={"response_url": 1})
-    story.note(words("prompts_note"))
+    story.note(sentence("prompts_note"))
     story.sees(SAM)
     story.sees(FIN, show=False)
-    story.later(WEST_COAST_MORNING, words("west_coast"))
+    story.later(WEST_COAST_MORNING, sentence("west_coast"))
     story.sees(MAYA)
     story.sees(SARA, show=False)
 
 
 def owners_report_q3(story: Story) -> None:
     story.scene("owners_report_q3")
-    story.note(words("support_reports_note"))
+    story.note(sentence("support_reports_note"))
     story.presses(SAM, "Report figures", on=SUPPORT, expect={"views.open": 1})
     story.submits(SAM, REVIEW_SUPPORT, doing="reports_q3")
     story.dm_edits = False  # prompts are edited like sam's from here on; not shown again
-    story.note(words("invoices_report_note"))
+    story.note(sentence("invoices_report_note"))
     story.presses(FIN, "Report figures", on=INVOICES, expect={"views.open": 1})
     story.submits(FIN, REVIEW_INVOICES, doing="reports_q3")
     story.types(LEE, "review status", expect={"response_url": 1})
@@ -85,17 +85,17 @@ def owners_report_q3(story: Story) -> None:
 
 def reminders(story: Story) -> None:
     story.scene("reminders")
-    story.later(REMINDERS, words("three_days"))
+    story.later(REMINDERS, sentence("three_days"))
     scheduler_runs(story)
     story.sees(SARA)
     story.sees(MAYA, show=False)
-    story.note(words("calls_report_note"))
+    story.note(sentence("calls_report_note"))
     story.presses(SARA, "Report figures", on=CALLS, expect={"views.open": 1})
     story.submits(SARA, REVIEW_CALLS, doing="reports_q3")
-    story.note(words("snooze_note"))
+    story.note(sentence("snooze_note"))
     story.presses(MAYA, "Snooze until…", expect={"views.open": 1})
     story.submits(MAYA, {"until": SNOOZE_UNTIL}, doing="picks_date")
-    story.later(SNOOZED_WEEK, words("next_monday"))
+    story.later(SNOOZED_WEEK, sentence("next_monday"))
     scheduler_runs(story)
 
 
@@ -103,7 +103,7 @@ def deadline(story: Story) -> None:
     story.scene("deadline")
     with story.ws.db.read() as session:
         cycle = session.exec(select(ReviewCycle).where(ReviewCycle.status == "open")).one()
-    story.later(cycle.deadline_at, words("deadline_note"))
+    story.later(cycle.deadline_at, sentence("deadline_note"))
     scheduler_runs(story)
     story.sees(LEE)
 
@@ -119,23 +119,23 @@ def decide(story: Story, name: str, button: str, rationale: str) -> None:
 
 def leaders_decide(story: Story) -> None:
     story.scene("decisions")
-    story.note(words("member_tries"))
+    story.note(sentence("member_tries"))
     story.presses(MO, "Kill", on=CHATBOT, expect={"chat.postEphemeral": 1})
-    story.note(words("leader_decides"))
+    story.note(sentence("leader_decides"))
     for name, button, rationale in DECISIONS[:-1]:
         decide(story, name, button, rationale)
 
 
 def report(story: Story) -> None:
     story.scene("report")
-    story.note(words("last_decision"))
+    story.note(sentence("last_decision"))
     decide(story, *DECISIONS[-1])
     files = sorted(story.ws.emulator.files.values(), key=lambda f: f["name"])
-    story.note(words("report_note"))
-    story.output([words("file_line", f["name"], len(f["bytes"])) for f in files])
+    story.note(sentence("report_note"))
+    story.output([sentence("file_line", f["name"], len(f["bytes"])) for f in files])
     markdown = next((f for f in files if f["name"].endswith(".md")), None)
     if markdown is not None:
-        story.note(words("report_head", markdown["name"]))
+        story.note(sentence("report_head", markdown["name"]))
         story.output(markdown["bytes"].decode("utf-8").strip().split("\n")[:REPORT_HEAD])
     story.types(ADA, "review status", expect={"response_url": 1})
 
@@ -164,6 +164,6 @@ def review_summary(story: Story) -> None:
     labels = [calendar.quarter_of(start).label for start in quarters]
     reported = sum(1 for r in requests if r.submitted_at is not None)
     story.out.print(
-        words("review_requests", labels, len(requests), reported, len(requests) - reported)
+        sentence("review_requests", labels, len(requests), reported, len(requests) - reported)
     )
-    story.out.print(words("decisions", dict(Counter(r.decision for r in requests if r.decision))))
+    story.out.print(sentence("decisions", dict(Counter(r.decision for r in requests if r.decision))))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.offline.demo.story import ADA, FIN, LEE, MAYA, MO, SAM, SARA, Person, Story, words
+from bot.offline.demo.story import ADA, FIN, LEE, MAYA, MO, SAM, SARA, Person, Story, sentence
 from templates import say
 from workflows.core import settings as settings_flow
 
@@ -82,7 +82,7 @@ SERVICE_CHATBOT = {
 
 def setup(story: Story) -> None:
     story.scene("setup")
-    story.note(words("setup_note"))
+    story.note(sentence("setup_note"))
     for key, channel in (("governance_channel", GOVERNANCE), ("leadership_channel", LEADERSHIP)):
         story.runs(ADA, f"aigov settings set {key} {channel}")
         with story.ws.db.write() as session:
@@ -122,7 +122,7 @@ def sprawl_warning(story: Story) -> None:
     story.scene("sprawl")
     answer = register(story, MAYA, SERVICE_CHATBOT)
     if answer.get("response_action") == "update":
-        story.note(words("sprawl_note"))
+        story.note(sentence("sprawl_note"))
         story.submits(
             MAYA,
             {"sprawl_ack": ["yes"]},

@@ -23,24 +23,19 @@ from bot.offline.emulator.elements import block_id_of
 from bot.offline.emulator.text import buttons, inputs, view_to_text
 from bot.offline.local import DEFAULT_MEMBERS, LocalWorkspace, Member
 from bot.offline.screen import Pressable, Screen, Shown, settle, with_errors
-from bot.offline.screen import words as screen_words
+from bot.offline.screen import sentence as screen_sentence
 from storage.models import OutboxMessage
-from templates import environment, say
+from templates import say, tables
 
-T = "demo.j2"
+TEMPLATE = "demo.j2"
 QUIET = 0.05  # each step waits for the calls it expects, then this long for stragglers
 MANY_OPTIONS = 5  # a modal's select with more options shows the first few
 OUTBOX_WAIT = 30.0  # at most this long for the outbox to send what is due (slow machines)
 
 
-def words(macro: str, *args: Any, **kwargs: Any) -> str:
+def sentence(macro: str, *args: Any, **kwargs: Any) -> str:
     """A sentence from templates/demo.j2."""
-    return say(T, macro, *args, plain=True, **kwargs)
-
-
-def vocabulary() -> Any:
-    """templates/demo.j2's tables (SCENES, DOING, ...)."""
-    return environment(plain=True).get_template(T).module
+    return say(TEMPLATE, macro, *args, plain=True, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -51,7 +46,7 @@ class Person:
 
     @property
     def label(self) -> str:
-        return words("person", self.name, self.role)
+        return sentence("person", self.name, self.role)
 
 
 ADA = Person("U0ADMIN", "ada", "admin")
@@ -96,14 +91,14 @@ class Story:
 
     def scene(self, key: str) -> None:
         self.out.print()
-        self.out.rule(str(vocabulary().SCENES[key]), characters="─")
+        self.out.rule(str(tables(TEMPLATE).SCENES[key]), characters="─")
 
     def note(self, text: str) -> None:
         self.out.print(text, style="italic")
 
     def runs(self, who: Person, command: str) -> None:
         """Someone types a command on the server; `terminal()` then prints its output."""
-        self.out.print(words("runs", who.label, command))
+        self.out.print(sentence("runs", who.label, command))
 
     def output(self, lines: list[str]) -> None:
         for line in lines:
@@ -123,7 +118,7 @@ class Story:
         if self.clock is None:
             raise RuntimeError("this story's clock is fixed")
         self.clock.now = moment
-        self.out.print(words("clock", moment, text), style="bold")
+        self.out.print(sentence("clock", moment, text), style="bold")
         self.ws.rt.wake_outbox()
         self.delivered()
 
@@ -166,20 +161,20 @@ class Story:
     ) -> None:
         """A slash command, in #general unless `channel` (an id) says where."""
         where = self._channel_name(channel) if channel else ""
-        self.out.print(words("types", who.label, text, where).rstrip())
+        self.out.print(sentence("types", who.label, text, where).rstrip())
         at = {} if channel is None else {"channel_id": channel}
         self._after(who, lambda: self.ws.slack.command(who.user_id, text, **at), expect)
 
     def dms(self, who: Person, text: str, *, expect: Mapping[str, int] | None = None) -> None:
         """A direct message to the bot."""
-        self.out.print(words("dms", who.label, text))
+        self.out.print(sentence("dms", who.label, text))
         self._after(who, lambda: self.ws.slack.dm(who.user_id, text), expect)
 
     def mentions(
         self, who: Person, channel: str, text: str, *, expect: Mapping[str, int] | None = None
     ) -> None:
         """A message in a channel (an id) that @mentions the bot."""
-        self.out.print(words("mentions", who.label, self._channel_name(channel), text))
+        self.out.print(sentence("mentions", who.label, self._channel_name(channel), text))
         self._after(who, lambda: self.ws.slack.mention(who.user_id, channel, text), expect)
 
     def _channel_name(self, channel_id: str) -> str:
@@ -195,17 +190,17 @@ class Story:
     ) -> dict[str, Any]:
         """Type `values` (by block id) into the person's open modal and submit it."""
         view = self._top(who)
-        self.out.print(words("fills", who.label, doing))
+        self.out.print(sentence("fills", who.label, doing))
         labels = {i["block_id"]: i for i in inputs(view)}
         for key, raw in values.items():
             label = labels[key]["label"].strip()
-            self.out.print("    " + words("typed", label, self._shown_value(labels[key], raw)))
+            self.out.print("    " + sentence("typed", label, self._shown_value(labels[key], raw)))
         self.screen.errors.pop(view["id"], None)
         reply = self._after(who, lambda: self.ws.slack.submit(who.user_id, view, dict(values)))
         body = reply.json if isinstance(reply.json, dict) else {}
         if body.get("response_action") == "errors":
             self.screen.errors[view["id"]] = dict(body.get("errors") or {})
-            self.out.print(words("kept_open"))
+            self.out.print(sentence("kept_open"))
             self._print(Shown("modal", "", self.compact(self._top(who), only_errors=True)))
         return body
 
@@ -227,7 +222,7 @@ class Story:
             and p.item["label"] == label
             and (on is None or on in (self._context(p) or ""))
         )
-        self.out.print(words("presses", who.label, label) + (words("on", on) if on else ""))
+        self.out.print(sentence("presses", who.label, label) + (sentence("on", on) if on else ""))
         if button.where in ("view", "home"):
             source = {"view": self.ws.emulator.view(button.view_id or "")}
         elif button.where == "ephemeral":
@@ -280,7 +275,7 @@ class Story:
         return whole
 
     def opens_home(self, who: Person) -> None:
-        self.out.print(words("opens_home", who.label))
+        self.out.print(sentence("opens_home", who.label))
         self._after(
             who, lambda: self.ws.slack.open_home(who.user_id), {"views.publish": 1}, home=True
         )
@@ -327,7 +322,7 @@ class Story:
             title = line.removeprefix("📎 ")
             upload = next((f for f in reversed(uploads) if f.get("title") == title), None)
             if line.startswith("📎 ") and upload is not None:
-                line = words("upload_line", title, upload["name"], len(upload["bytes"]))
+                line = sentence("upload_line", title, upload["name"], len(upload["bytes"]))
             lines.append(line)
         return "\n".join(lines)
 
@@ -335,7 +330,7 @@ class Story:
     def _edited_dm_titles(self) -> set[str]:
         names = [str(u.get("name", "")) for u in self.ws.emulator.ws.users.values()]
         return {
-            screen_words("dm_title", n, thread, True) for n in names for thread in (False, True)
+            screen_sentence("dm_title", n, thread, True) for n in names for thread in (False, True)
         }
 
     def compact(self, view: dict[str, Any], *, only_errors: bool = False) -> str:
@@ -366,7 +361,7 @@ class Story:
         rest = [i for i in fields if i["block_id"] not in keep]
         if rest and not only_errors:
             filled = sum(1 for i in rest if i["initial"])
-            lines.append(words("fields_left", len(rest), filled))
+            lines.append(sentence("fields_left", len(rest), filled))
         return "\n".join(lines)
 
     def _top(self, who: Person) -> dict[str, Any]:
@@ -393,7 +388,7 @@ def _fewer_options(text: str) -> str:
             run.append(line)
             continue
         if len(run) > MANY_OPTIONS:
-            more = words("more_options", len(run) - MANY_OPTIONS + 2)
+            more = sentence("more_options", len(run) - MANY_OPTIONS + 2)
             run = [*run[: MANY_OPTIONS - 2], "      - " + more]
         lines += run
         run = []
