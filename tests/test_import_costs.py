@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import func, select
 
-from bot.cli.io import export_group, import_group
+from bot.cli.exports import export_group
+from bot.cli.imports import import_group
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import AuditEntry, CostRecord, OutcomeRecord

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from sqlmodel import func, select
 
 from bot.cli.focus import focus_group
-from bot.cli.io import import_group
+from bot.cli.imports import import_group
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import AuditEntry, CostRecord, FocusRule

@@ -15,7 +15,9 @@ from click.testing import CliRunner
 from sqlalchemy import inspect, text
 from sqlmodel import func, select
 
-from bot.cli.io import export_group, import_group, reason
+from bot.cli.common import reason
+from bot.cli.exports import export_group
+from bot.cli.imports import import_group
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import AuditEntry, Delegate, Initiative, Person

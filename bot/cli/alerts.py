@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.io import check_budgets, open_database
-from bot.config import Settings
+from bot.cli.common import check_budgets, open_database
 from templates import say
 
 
@@ -17,6 +16,8 @@ def alerts_group() -> None:
 @alerts_group.command("check")
 def alerts_check() -> None:
     """Check every budget now; new alerts are sent (or queued for `aigov serve`)."""
+    from bot.config import Settings
+
     settings = Settings()
     db = open_database(settings)
     with db.write() as session:

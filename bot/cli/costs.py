@@ -1,7 +1,8 @@
 """`aigov import costs|outcomes FILE`: reported monthly figures from CSV.
 
-bot/cli_io.py declares the commands; this module runs them (read, plan, apply, print),
-like `import inventory`. The domain work is in workflows/cost_imports.py.
+bot/cli/imports.py declares the commands and imports this module only when one runs;
+this module runs them (read, plan, apply, print), like `import inventory`. The domain
+work is in workflows/figures/cost_imports.py.
 """
 
 from __future__ import annotations
@@ -11,17 +12,17 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from bot.cli.io import (
+from bot.cli.common import (
     PROGRESS_ABOVE_ROWS,
-    _console,
-    _progress,
-    _say,
     check_budgets,
     cli_actor,
+    cli_say,
+    new_console,
     open_database,
     out,
     print_dry_run_summary,
     print_import_result,
+    progress,
     reject_rows,
 )
 from templates import say
@@ -41,7 +42,7 @@ from workflows.figures.cost_imports import (
 
 
 def run_figures_import(kind: Kind, file: Path, *, dry_run: bool, skip_bad: bool) -> None:
-    console = _console()
+    console = new_console()
     path = str(file)
     read, plan_import = (
         (read_costs, plan_costs_import)
@@ -52,10 +53,10 @@ def run_figures_import(kind: Kind, file: Path, *, dry_run: bool, skip_bad: bool)
         with file.open(encoding="utf-8-sig", newline="") as stream:
             table = read(stream)
     except OSError as exc:
-        out(console, _say("unreadable", path, exc.strerror or str(exc)))
+        out(console, cli_say("unreadable", path, exc.strerror or str(exc)))
         raise click.exceptions.Exit(1) from exc
     if table.rows or not table.problems:
-        out(console, _say("rows_read", path, len(table.rows)))
+        out(console, cli_say("rows_read", path, len(table.rows)))
     if table.problems:
         reject_rows(console, path, table.problems, [], good=0)
     show = len(table.rows) > PROGRESS_ABOVE_ROWS
@@ -64,7 +65,7 @@ def run_figures_import(kind: Kind, file: Path, *, dry_run: bool, skip_bad: bool)
     try:
         with db.read() if dry_run else db.write() as session:
             currency = str(settings_get(session, "currency"))
-            with _progress("rows", len(table.rows), show=show) as tick:
+            with progress("rows", len(table.rows), show=show) as tick:
                 plan = plan_import(session, table, progress=tick)
             if dry_run:
                 _print_figures_dry_run(console, plan, currency, skip_bad=skip_bad)
@@ -79,7 +80,7 @@ def run_figures_import(kind: Kind, file: Path, *, dry_run: bool, skip_bad: bool)
             checked = check_budgets(session)
     except AigovError as exc:
         out(console, say("errors.j2", exc.code, plain=True, **exc.params))
-        out(console, _say("nothing_imported"))
+        out(console, cli_say("nothing_imported"))
         raise click.exceptions.Exit(1) from exc
     finally:
         db.dispose()
@@ -102,7 +103,10 @@ def _print_figures_dry_run(
         if row.action != "unchanged":
             what = _figure_text(plan, row, currency)
             month = row.month.strftime("%Y-%m")
-            out(console, _say("planned_figure", row.line, row.initiative, row.action, month, what))
+            out(
+                console,
+                cli_say("planned_figure", row.line, row.initiative, row.action, month, what),
+            )
     print_dry_run_summary(console, plan, skip_bad=skip_bad)
     if not plan.rejected or skip_bad:
         print_figure_totals(console, plan, currency)
@@ -112,7 +116,7 @@ def print_figure_totals(console: Console, plan: FiguresPlan, currency: str) -> N
     totals = plan.totals()
     if not totals:
         return
-    out(console, _say("totals_heading", plan.kind))
+    out(console, cli_say("totals_heading", plan.kind))
     for name, total in totals.items():
         shown = format_money(total, currency) if plan.kind == "costs" else f"{total:,}"
-        out(console, _say("total_line", name, shown))
+        out(console, cli_say("total_line", name, shown))

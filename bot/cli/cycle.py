@@ -1,21 +1,28 @@
-"""`aigov cycle open|status|close`: review cycles from the command line."""
+"""`aigov cycle open|status|close`: review cycles from the command line.
+
+The runtime (slack_sdk), the database and workflows/reviews load inside the commands,
+so `aigov --help` stays light.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from bot.cli.io import open_database
-from bot.config import Settings
-from bot.runtime import Runtime, web_client
+from bot.cli.common import open_database
 from templates import say
-from workflows.core import settings as ws
-from workflows.core.periods import PeriodError, Quarter
-from workflows.reviews import chasing, review
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 TEMPLATE = "review.j2"
 
 
 def _runtime() -> Runtime:
+    from bot.config import Settings
+    from bot.runtime import Runtime, web_client
+
     settings = Settings()
     if not settings.slack_bot_token:  # it sends the prompts itself
         raise click.ClickException(say("serve.j2", "needs_token", plain=True))
@@ -53,6 +60,8 @@ def cycle_group() -> None:
 def cycle_open(quarter_text: str | None, deliver_now: bool, actor: str) -> None:
     """Open the review of a quarter and prompt every owner (once)."""
     from bot.schedule.cycles import default_quarter, open_now
+    from workflows.core import settings as ws
+    from workflows.core.periods import PeriodError, Quarter
 
     rt = _runtime()
     try:
@@ -74,6 +83,9 @@ def cycle_open(quarter_text: str | None, deliver_now: bool, actor: str) -> None:
 @cycle_group.command("status")
 def cycle_status() -> None:
     """Who has reported, who is late, what is decided."""
+    from workflows.core import settings as ws
+    from workflows.reviews import chasing, review
+
     db = open_database()
     with db.read() as session:
         cycle = review.current_cycle(session)
@@ -90,6 +102,8 @@ def cycle_status() -> None:
 @click.option("--as", "actor", default="cli", help="Who closes it (for the audit log).")
 def cycle_close(actor: str) -> None:
     """End the open cycle now and send the portfolio report to the leadership channel."""
+    from workflows.reviews import review
+
     rt = _runtime()
     with rt.db.write() as session:
         cycle = review.current_cycle(session)

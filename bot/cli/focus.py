@@ -1,8 +1,9 @@
-"""`aigov import focus FILE` (declared in bot/cli_io.py, run here) and `aigov focus map`.
+"""`aigov focus map add|list|remove`, and running `aigov import focus FILE` (declared in
+bot/cli/imports.py).
 
-bot/cli.py mounts the group: `main.add_command(focus_group, "focus")`. The domain work is
-in workflows/focus.py and workflows/focus_rules.py; every sentence comes from
-templates/cli.j2 and templates/errors.j2.
+The domain work is in workflows/figures/focus.py and workflows/figures/focus_rules.py
+(imported inside the functions, so `aigov --help` stays light); every sentence comes
+from templates/cli.j2 and templates/errors.j2.
 """
 
 from __future__ import annotations
@@ -10,29 +11,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
-from bot.cli.io import (
-    _console,
-    _help,
-    _print_bad_rows,
-    _say,
+from bot.cli.common import (
     check_budgets,
     cli_actor,
+    cli_say,
+    help_text,
+    new_console,
     open_database,
     out,
+    print_bad_rows,
     reason,
     reject_rows,
 )
 from templates import say, tables
-from workflows.core.errors import AigovError, Invalid
-from workflows.core.money import format_money
-from workflows.core.settings import get as settings_get
-from workflows.figures.focus import FocusPlan, apply_focus_import, plan_focus_import
-from workflows.figures.focus_rules import add_rule, list_rules, remove_rule
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from workflows.figures.focus import FocusPlan
 
 # Files above this size (about 500 FOCUS rows) get a progress bar.
 PROGRESS_ABOVE_BYTES = 512 * 1024
@@ -43,8 +43,10 @@ def _byte_progress(total: int) -> Iterator[Callable[[int], None] | None]:
     if total <= PROGRESS_ABOVE_BYTES:
         yield None
         return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())
-    with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
+    with Progress(*columns, console=new_console(stderr=True), transient=True) as bar:
         task = bar.add_task(str(tables("cli.j2").PROGRESS["focus"]), total=total)
         yield lambda n: bar.advance(task, n)
         bar.update(task, completed=total)
@@ -59,7 +61,11 @@ def run_focus_import(
     the write lock (on SQLite a long import must not block the running bot). Storing
     dedupes by row identity again, so a concurrent import of the same rows is harmless.
     """
-    console = _console()
+    from workflows.core.errors import AigovError
+    from workflows.core.settings import get as settings_get
+    from workflows.figures.focus import apply_focus_import, plan_focus_import
+
+    console = new_console()
     path = str(file)
     db = open_database()
     try:
@@ -79,10 +85,10 @@ def run_focus_import(
                 progress=tick,
             )
         if plan.rows_read or not plan.file_problems:
-            out(console, _say("rows_read", path, plan.rows_read))
+            out(console, cli_say("rows_read", path, plan.rows_read))
         if plan.bad and skip_bad:
-            out(console, _say("skipped_heading", len(plan.bad)))
-            _print_bad_rows(console, plan.bad)
+            out(console, cli_say("skipped_heading", len(plan.bad)))
+            print_bad_rows(console, plan.bad)
         if plan.file_problems or (plan.bad and not skip_bad):
             good = plan.rows_read - len(plan.bad)
             reject_rows(console, path, plan.file_problems, plan.bad, good=good)
@@ -98,11 +104,11 @@ def run_focus_import(
                 )
             plan.already = result.already  # what the write found, not the plan
     except OSError as exc:
-        out(console, _say("unreadable", path, exc.strerror or str(exc)))
+        out(console, cli_say("unreadable", path, exc.strerror or str(exc)))
         raise click.exceptions.Exit(1) from exc
     except AigovError as exc:
         out(console, say("errors.j2", exc.code, plain=True, **exc.params))
-        out(console, _say("nothing_imported"))
+        out(console, cli_say("nothing_imported"))
         raise click.exceptions.Exit(1) from exc
     finally:
         db.dispose()
@@ -112,7 +118,10 @@ def run_focus_import(
 def print_focus_summary(
     console: Console, plan: FocusPlan, currency: str, *, dry_run: bool, tag_key: str
 ) -> None:
-    summary = _say(
+    """The counts of a FOCUS import, its totals per initiative, and what did not map."""
+    from workflows.core.money import format_money
+
+    summary = cli_say(
         "focus_summary",
         plan.rows_read,
         plan.new,
@@ -128,42 +137,44 @@ def print_focus_summary(
 
     totals = plan.totals_by_name()
     if totals:
-        out(console, _say("focus_totals_heading", plan.cost_column, currency))
+        out(console, cli_say("focus_totals_heading", plan.cost_column, currency))
         for name, micros in totals.items():
-            out(console, _say("total_line", name, money(micros)))
+            out(console, cli_say("total_line", name, money(micros)))
     if plan.unmapped:
         services = [(name, money(micros)) for name, micros in plan.top_unmapped()]
-        out(console, _say("focus_unmapped", plan.unmapped, money(plan.unmapped_micros), services))
+        out(
+            console, cli_say("focus_unmapped", plan.unmapped, money(plan.unmapped_micros), services)
+        )
     if plan.already_differ:
-        out(console, _say("focus_amounts_differ", plan.already_differ, plan.cost_column))
+        out(console, cli_say("focus_amounts_differ", plan.already_differ, plan.cost_column))
     if plan.unknown_tags:
         values = sorted(plan.unknown_tags.items(), key=lambda item: (-item[1], item[0]))[:5]
-        out(console, _say("focus_unknown_tags", tag_key, values))
+        out(console, cli_say("focus_unknown_tags", tag_key, values))
 
 
 # --- aigov focus map ---------------------------------------------------------------------
 
 
-@click.group("focus", help=_help("focus"))
+@click.group("focus", help=help_text("focus"))
 def focus_group() -> None:
     pass
 
 
-@focus_group.group("map", help=_help("focus_map"))
+@focus_group.group("map", help=help_text("focus_map"))
 def map_group() -> None:
     pass
 
 
-@map_group.command("add", help=_help("focus_map_add"))
-@click.option("--tag", "tag", default=None, metavar="KEY=VALUE", help=_help("map_tag"))
-@click.option("--service", default=None, metavar="NAME", help=_help("map_service"))
-@click.option("--subaccount", default=None, metavar="NAME", help=_help("map_subaccount"))
+@map_group.command("add", help=help_text("focus_map_add"))
+@click.option("--tag", "tag", default=None, metavar="KEY=VALUE", help=help_text("map_tag"))
+@click.option("--service", default=None, metavar="NAME", help=help_text("map_service"))
+@click.option("--subaccount", default=None, metavar="NAME", help=help_text("map_subaccount"))
 @click.option(
-    "--resource-prefix", default=None, metavar="PREFIX", help=_help("map_resource_prefix")
+    "--resource-prefix", default=None, metavar="PREFIX", help=help_text("map_resource_prefix")
 )
-@click.option("--initiative", required=True, metavar="NAME", help=_help("map_initiative"))
-@click.option("--category", default="inference", show_default=True, help=_help("map_category"))
-@click.option("--as", "actor", default=None, help=_help("as_actor"))
+@click.option("--initiative", required=True, metavar="NAME", help=help_text("map_initiative"))
+@click.option("--category", default="inference", show_default=True, help=help_text("map_category"))
+@click.option("--as", "actor", default=None, help=help_text("as_actor"))
 def map_add(
     tag: str | None,
     service: str | None,
@@ -173,7 +184,9 @@ def map_add(
     category: str,
     actor: str | None,
 ) -> None:
-    console = _console()
+    from workflows.figures.focus_rules import add_rule
+
+    console = new_console()
     given = {
         "tag": tag,
         "service": service,
@@ -182,14 +195,14 @@ def map_add(
     }
     chosen = [(match, value) for match, value in given.items() if value is not None]
     if len(chosen) != 1:
-        out(console, _say("map_needs_one"))
+        out(console, cli_say("map_needs_one"))
         raise click.exceptions.Exit(2)
     match, value = chosen[0]
     key = ""
     if match == "tag":
         key, sep, value = value.partition("=")
         if not sep or not key.strip() or not value.strip():
-            out(console, _say("map_bad_tag", tag))
+            out(console, cli_say("map_bad_tag", tag))
             raise click.exceptions.Exit(2)
     with _domain_errors(console):
         db = open_database()
@@ -206,12 +219,14 @@ def map_add(
                 )
         finally:
             db.dispose()
-    out(console, _say("rule_added", rule))
+    out(console, cli_say("rule_added", rule))
 
 
-@map_group.command("list", help=_help("focus_map_list"))
+@map_group.command("list", help=help_text("focus_map_list"))
 def map_list() -> None:
-    console = _console()
+    from workflows.figures.focus_rules import list_rules
+
+    console = new_console()
     db = open_database()
     try:
         with db.read() as session:
@@ -219,16 +234,18 @@ def map_list() -> None:
     finally:
         db.dispose()
     if not rules:
-        out(console, _say("no_rules"))
+        out(console, cli_say("no_rules"))
     for rule in rules:
-        out(console, _say("rule_line", rule))
+        out(console, cli_say("rule_line", rule))
 
 
-@map_group.command("remove", help=_help("focus_map_remove"))
+@map_group.command("remove", help=help_text("focus_map_remove"))
 @click.argument("rule_id", type=int, metavar="ID")
-@click.option("--as", "actor", default=None, help=_help("as_actor"))
+@click.option("--as", "actor", default=None, help=help_text("as_actor"))
 def map_remove(rule_id: int, actor: str | None) -> None:
-    console = _console()
+    from workflows.figures.focus_rules import remove_rule
+
+    console = new_console()
     with _domain_errors(console):
         db = open_database()
         try:
@@ -236,12 +253,14 @@ def map_remove(rule_id: int, actor: str | None) -> None:
                 rule = remove_rule(session, rule_id=rule_id, actor=actor or cli_actor())
         finally:
             db.dispose()
-    out(console, _say("rule_removed", rule))
+    out(console, cli_say("rule_removed", rule))
 
 
 @contextmanager
 def _domain_errors(console: Console) -> Iterator[None]:
     """A domain error as sentences and exit status 1 (bad input: 2), never a traceback."""
+    from workflows.core.errors import AigovError, Invalid
+
     try:
         yield
     except Invalid as exc:

@@ -1,26 +1,23 @@
 """`aigov report [--quarter 2026Q3] [--format md|html|csv] [--output FILE] [--chart FILE.png]`.
 
-bot/cli.py mounts it: `main.add_command(report, "report")`. The data comes from
-workflows/report.py, the words from templates/report*.j2.
+The data comes from workflows/reviews/report.py, the words from templates/report*.j2;
+both, and matplotlib for the chart, load inside the command so `aigov --help` stays
+light.
 """
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from storage.models import utcnow
+from bot.cli.common import open_database
 from templates import say
-from workflows.core import settings
-from workflows.core.periods import PeriodError, Quarter, last_completed_quarter, today_in
-from workflows.reviews.report import (
-    PortfolioReport,
-    portfolio_report,
-    report_csv,
-    workspace_timezone,
-)
+
+if TYPE_CHECKING:
+    from workflows.reviews.report import PortfolioReport
 
 TEMPLATE = "report.j2"
 
@@ -30,7 +27,10 @@ def _help(key: str) -> str:
 
 
 def _load(quarter_text: str | None) -> PortfolioReport:
-    from bot.cli.io import open_database
+    from storage.models import utcnow
+    from workflows.core import settings
+    from workflows.core.periods import PeriodError, Quarter, last_completed_quarter, today_in
+    from workflows.reviews.report import portfolio_report, workspace_timezone
 
     database = open_database()
     try:
@@ -54,6 +54,8 @@ def _load(quarter_text: str | None) -> PortfolioReport:
 
 def _text(report: PortfolioReport, fmt: str) -> str:
     if fmt == "csv":
+        from workflows.reviews.report import report_csv
+
         buffer = io.StringIO()
         report_csv(report, buffer)
         return buffer.getvalue()
@@ -103,4 +105,6 @@ def report(quarter_text: str | None, fmt: str, output: Path | None, chart: Path 
     if output is not None:
         click.echo(say(TEMPLATE, "written", "report", data.quarter_label, output, plain=True))
     if chart is not None:
-        click.echo(say(TEMPLATE, "written", "chart", data.quarter_label, chart, plain=True), err=err)
+        click.echo(
+            say(TEMPLATE, "written", "chart", data.quarter_label, chart, plain=True), err=err
+        )

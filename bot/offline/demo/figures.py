@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from bot.cli.common import out, print_import_result
 from bot.cli.costs import print_figure_totals
 from bot.cli.focus import print_focus_summary
-from bot.cli.io import out, print_import_result
 from bot.offline.demo.data import (
     DOC_SERVICE,
     FIRST_DAY,
@@ -54,7 +54,7 @@ def _currency(story: Story) -> str:
 
 
 def check_budgets(story: Story, session: Session) -> alerts.CheckResult:
-    """What `bot.cli.io.check_budgets` does after an import, in the import's transaction,
+    """What `bot.cli.common.check_budgets` does after an import, in the import's transaction,
     but on the demo's clock (the CLI reads the wall clock)."""
     return alerts.check(session, today=story.ws.rt.today(), now=story.ws.rt.now())
 

@@ -16,11 +16,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlparse
 
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.server import Server, ServerConnection, serve
+if TYPE_CHECKING:
+    # websockets loads when the endpoint starts: the emulator's HTTP side (tests, the
+    # demo) does without it.
+    from websockets.sync.server import Server, ServerConnection
 
 ACK_TIMEOUT = 10.0  # how long a delivery waits for the app's acknowledgement
 CONNECT_TIMEOUT = 10.0  # how long a delivery waits for the app to be connected
@@ -50,6 +52,8 @@ class SocketModeServer:
     # ---- lifecycle ------------------------------------------------------------------
 
     def start(self) -> SocketModeServer:
+        from websockets.sync.server import serve
+
         # No server pings: the client pings (every few seconds) and gets pongs.
         # Its "server listening" lines are noise in the console and the demo.
         quiet = logging.getLogger("aigov.emulator.socket_mode")
@@ -84,6 +88,8 @@ class SocketModeServer:
     # ---- the connection -------------------------------------------------------------
 
     def _serve(self, connection: ServerConnection) -> None:
+        from websockets.exceptions import ConnectionClosed
+
         query = parse_qs(urlparse(connection.request.path if connection.request else "").query)
         ticket = (query.get("ticket") or [""])[0]
         with self._cond:
