@@ -46,7 +46,7 @@ class Initiative(SQLModel, table=True):
     department: str = Field(max_length=80, index=True)
     cost_center: str = Field(default="", max_length=80)
     owner_id: str = Field(max_length=32, index=True)
-    stage: str = Field(default="pilot", max_length=16, index=True)
+    stage: str = Field(default=Stage.PILOT, max_length=16, index=True)
     use_case: str = Field(default="", max_length=200)
     provider: str = Field(default="", max_length=80)
     model: str = Field(default="", max_length=80)
@@ -233,7 +233,14 @@ class FocusRule(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-OUTBOX_STATUSES = ("pending", "sending", "sent", "dead")
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+OUTBOX_STATUSES = tuple(OutboxStatus)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -258,7 +265,7 @@ class OutboxMessage(SQLModel, table=True):
     thread_key: str | None = Field(default=None, max_length=200)
     # edit the message sent under this key instead of posting a new one
     update_key: str | None = Field(default=None, max_length=200)
-    status: str = Field(default="pending", max_length=10)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=10)
     attempts: int = 0
     available_at: datetime = Field(default_factory=utcnow)
     lease_owner: str | None = Field(default=None, max_length=64)
@@ -276,9 +283,6 @@ class Lease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=64)
     expires_at: datetime
-
-
-REQUEST_STATUSES = ("pending", "submitted", "decided")
 
 
 class Decision(StrEnum):
@@ -304,18 +308,7 @@ class RequestStatus(StrEnum):
     DECIDED = "decided"
 
 
-class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    DEAD = "dead"
-
-
-class AlertStatus(StrEnum):
-    OPEN = "open"
-    ACKNOWLEDGED = "acknowledged"
-    SNOOZED = "snoozed"
-    RESOLVED = "resolved"
+REQUEST_STATUSES = tuple(RequestStatus)
 
 
 class ReviewCycle(SQLModel, table=True):
@@ -330,7 +323,7 @@ class ReviewCycle(SQLModel, table=True):
     kind: str = Field(default="quarterly", max_length=10)
     period_start: date
     period_end: date
-    status: str = Field(default="open", max_length=10)  # open | closed
+    status: str = Field(default=CycleStatus.OPEN, max_length=10)
     opened_by: str = Field(max_length=64)
     opened_at: datetime
     deadline_at: datetime
@@ -349,7 +342,7 @@ class ReviewRequest(SQLModel, table=True):
     initiative_id: int = Field(foreign_key="initiative.id", ondelete="CASCADE", index=True)
     # who is asked: the owner, a delegate, or (owner gone) the department's leader
     assignee_id: str = Field(max_length=32, index=True)
-    status: str = Field(default="pending", max_length=10)
+    status: str = Field(default=RequestStatus.PENDING, max_length=10)
     no_report: bool = False
     snoozed_until: datetime | None = None
     reminders_sent: int = 0
@@ -377,7 +370,16 @@ class JobRun(SQLModel, table=True):
 
 
 ALERT_KINDS = ("threshold", "forecast", "spike", "stale")
-ALERT_STATUSES = ("open", "acknowledged", "snoozed", "resolved")
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    SNOOZED = "snoozed"
+    RESOLVED = "resolved"
+
+
+ALERT_STATUSES = tuple(AlertStatus)
 
 
 class DepartmentBudget(SQLModel, table=True):
@@ -411,7 +413,7 @@ class Alert(SQLModel, table=True):
     kind: str = Field(max_length=12)
     period_key: str = Field(max_length=24)  # 2026-09 | 2026Q3 | FY2026 | since:2026-09-03
     threshold: int = 0
-    status: str = Field(default="open", max_length=12)
+    status: str = Field(default=AlertStatus.OPEN, max_length=12)
     # the figures the alert was raised with (money as integer micro-units)
     facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)

@@ -18,11 +18,15 @@ from sqlmodel import Session, col, select
 
 from storage.models import (
     Alert,
+    AlertStatus,
+    CycleStatus,
     Delegate,
     Initiative,
     OutcomeRecord,
+    RequestStatus,
     ReviewCycle,
     ReviewRequest,
+    Stage,
 )
 from workflows.core import settings as ws
 from workflows.core.hours import local_date
@@ -35,7 +39,8 @@ from workflows.reviews.rules import quarter_budget
 
 TOP_SPENDERS = 5
 NEWEST_ALERTS = 5
-OPEN_REQUEST_STATUSES = ("pending", "submitted")  # decided requests are closed
+# Decided requests are closed.
+OPEN_REQUEST_STATUSES = (RequestStatus.PENDING, RequestStatus.SUBMITTED)
 
 
 def _percent(spent_micros: int, budget_micros: int | None) -> int | None:
@@ -66,7 +71,7 @@ class InitiativeLine:
 
     @property
     def active(self) -> bool:
-        return self.stage != "retired"
+        return self.stage != Stage.RETIRED
 
 
 @dataclass(frozen=True)
@@ -195,7 +200,7 @@ def _alert_lines(session: Session, alerts: list[Alert]) -> list[AlertLine]:
 def _newest_open_alerts():  # type: ignore[no-untyped-def]
     return (
         select(Alert)
-        .where(Alert.status == "open")
+        .where(Alert.status == AlertStatus.OPEN)
         .order_by(col(Alert.created_at).desc(), col(Alert.id).desc())
     )
 
@@ -212,7 +217,7 @@ def owner_home(session: Session, *, user_id: str, today: date, now: datetime) ->
         session.exec(
             select(Initiative)
             .where(or_(Initiative.owner_id == user_id, col(Initiative.id).in_(helped)))
-            .order_by(col(Initiative.stage) == "retired", Initiative.name_key)
+            .order_by(col(Initiative.stage) == Stage.RETIRED, Initiative.name_key)
         )
     )
     ids = [i.id for i in mine if i.id is not None]
@@ -268,10 +273,10 @@ def _open_requests(session: Session, *, user_id: str, now: datetime) -> list[Ope
         .where(
             ReviewRequest.assignee_id == user_id,
             col(ReviewRequest.status).in_(OPEN_REQUEST_STATUSES),
-            ReviewCycle.status == "open",
+            ReviewCycle.status == CycleStatus.OPEN,
         )
         .order_by(
-            col(ReviewRequest.status) != "pending",
+            col(ReviewRequest.status) != RequestStatus.PENDING,
             ReviewCycle.deadline_at,
             Initiative.name_key,
         )
@@ -306,13 +311,13 @@ def _reviews_in_progress(session: Session, ids: list[int]) -> dict[int, str]:
         .where(
             col(ReviewRequest.initiative_id).in_(ids),
             col(ReviewRequest.status).in_(OPEN_REQUEST_STATUSES),
-            ReviewCycle.status == "open",
+            ReviewCycle.status == CycleStatus.OPEN,
         )
     )
     found: dict[int, str] = {}
     for initiative_id, status in rows:
         # pending wins: something is still asked of someone
-        if found.get(initiative_id) != "pending":
+        if found.get(initiative_id) != RequestStatus.PENDING:
             found[initiative_id] = status
     return found
 
@@ -338,7 +343,7 @@ def portfolio_home(session: Session, *, today: date, now: datetime) -> Portfolio
     budgets = list(
         session.exec(
             select(Initiative.budget_micros, Initiative.budget_period).where(
-                Initiative.stage != "retired"
+                Initiative.stage != Stage.RETIRED
             )
         )
     )
@@ -372,7 +377,7 @@ def portfolio_home(session: Session, *, today: date, now: datetime) -> Portfolio
                 )
 
     alerts_open = session.exec(
-        select(func.count()).select_from(Alert).where(Alert.status == "open")
+        select(func.count()).select_from(Alert).where(Alert.status == AlertStatus.OPEN)
     ).one()
     newest = list(session.exec(_newest_open_alerts().limit(NEWEST_ALERTS)))
     return PortfolioHome(
@@ -420,7 +425,7 @@ def _progress(session: Session) -> ReviewProgress | None:
     state = chasing.status(session, cycle=cycle)
     return ReviewProgress(
         period_label=_quarter_label(session, cycle),
-        open=cycle.status == "open",
+        open=cycle.status == CycleStatus.OPEN,
         deadline=_local_date(session, cycle.deadline_at),
         total=len(state.reported) + len(state.waiting) + len(state.decided),
         reported=len(state.reported),

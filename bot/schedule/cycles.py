@@ -6,10 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlmodel import select
-
 from bot.runtime import Runtime
-from storage.models import Initiative
 from workflows.core import lease
 from workflows.core import settings as ws
 from workflows.core.periods import Quarter, last_completed_quarter
@@ -22,9 +19,7 @@ LEASE_TTL = timedelta(seconds=150)
 
 def _refresh_owners(rt: Runtime) -> None:
     with rt.db.read() as session:
-        owners = list(
-            session.exec(select(Initiative.owner_id).where(Initiative.stage != "retired"))
-        )
+        owners = chasing.owners_to_check(session)
     rt.directory.refresh(owners)
 
 

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
+import pytest
+from apscheduler.util import ref_to_obj
+
+from bot.runtime import Runtime
+from bot.schedule import scheduler
 from storage.db import Database
+from storage.models import Initiative
 from workflows.core import settings as ws
 from workflows.reviews import chasing
 
@@ -53,3 +60,45 @@ def test_a_fiscal_year_from_april_moves_the_default(db: Database) -> None:
         ws.put(s, key="fiscal_year_start_month", text="2", actor="U0ADMIN")
     with db.read() as s:
         assert chasing.schedule(s)[0] == "0 9 1-7 2,5,8,11 mon"
+
+
+def test_every_scheduled_job_resolves_to_a_function() -> None:
+    assert scheduler.JOBS
+    for job_id, ref, seconds in scheduler.JOBS:
+        assert callable(ref_to_obj(ref)), job_id
+        assert ref.startswith("bot.schedule.jobs:") and seconds > 0
+
+
+def test_a_renamed_job_fails_at_start_rather_than_being_dropped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[Any] = []
+    monkeypatch.setattr(
+        scheduler, "JOBS", (*scheduler.JOBS, ("gone", "bot.schedule.jobs:no_such_job", 60))
+    )
+    monkeypatch.setattr(scheduler, "BackgroundScheduler", lambda **kw: started.append(kw))
+    with pytest.raises(LookupError, match=r"bot\.schedule\.jobs:no_such_job"):
+        scheduler.start_scheduler(cast(Runtime, object()))
+    assert started == []  # nothing was scheduled, not even the jobs that resolve
+
+
+def test_the_owners_to_look_up_before_a_cycle_leave_out_retired_initiatives(db: Database) -> None:
+    with db.write() as s:
+        for name, owner, stage in (
+            ("Chatbot", "U0ALICE", "pilot"),
+            ("Search", "U0BOB", "production"),
+            ("Old OCR", "U0CAROL", "retired"),
+            ("Triage", "U0ALICE", "paused"),
+        ):
+            s.add(
+                Initiative(
+                    name=name,
+                    name_key=name.lower(),
+                    department="Ops",
+                    owner_id=owner,
+                    stage=stage,
+                    created_by="U0ADMIN",
+                )
+            )
+    with db.read() as s:
+        assert sorted(chasing.owners_to_check(s)) == ["U0ALICE", "U0ALICE", "U0BOB"]

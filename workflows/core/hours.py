@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
-def _zone(tz: str | None, fallback: str) -> ZoneInfo:
+def zone(tz: str | None, fallback: str) -> ZoneInfo:
     for name in (tz, fallback, "UTC"):
         if name:
             try:
@@ -25,15 +25,15 @@ def next_working_time(
     now: datetime, *, tz: str | None, hours: str, fallback_tz: str = "UTC"
 ) -> datetime:
     """`now` if it falls in working hours on a weekday there, else the next start (UTC)."""
-    zone = _zone(tz, fallback_tz)
+    place = zone(tz, fallback_tz)
     start, end = parse_hours(hours)
-    local = now.astimezone(zone)
+    local = now.astimezone(place)
     for offset in range(8):
         day = local.date() + timedelta(days=offset)
         if day.weekday() >= 5:
             continue
-        opens = datetime.combine(day, start, zone)
-        closes = datetime.combine(day, end, zone)
+        opens = datetime.combine(day, start, place)
+        closes = datetime.combine(day, end, place)
         if offset == 0 and opens <= local < closes:
             return now
         if local < opens:
@@ -42,4 +42,4 @@ def next_working_time(
 
 
 def local_date(now: datetime, *, tz: str | None, fallback_tz: str = "UTC") -> date:
-    return now.astimezone(_zone(tz, fallback_tz)).date()
+    return now.astimezone(zone(tz, fallback_tz)).date()

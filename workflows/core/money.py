@@ -8,18 +8,12 @@ from functools import cache
 
 from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 
+from workflows.core.errors import MoneyError  # raised here; imported from here too
+
 MICROS = 1_000_000
 # ASCII digits only: Decimal() would also take NaN, Infinity, 1_000 and non-ASCII digits.
 _AMOUNT = re.compile(r"^(?P<sign>-)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
 _SYMBOLS = "$€£¥₹₩₽¢"
-
-
-class MoneyError(ValueError):
-    """Text that is not an amount of money; `reason` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def parse_amount(
@@ -38,15 +32,15 @@ def parse_amount(
     if cleaned.startswith(symbol):
         cleaned = cleaned[len(symbol) :]
     elif cleaned[:1] in _SYMBOLS:
-        raise MoneyError("wrong_currency")
+        raise MoneyError("wrong_currency", text)
     cleaned = sign + cleaned
     match = _AMOUNT.match(cleaned) if cleaned.isascii() else None
     if not match:
-        raise MoneyError("not_a_number")
+        raise MoneyError("not_a_number", text)
     if match["sign"] and not allow_negative:
-        raise MoneyError("negative")
+        raise MoneyError("negative", text)
     if match["frac"] and len(match["frac"]) > places:
-        raise MoneyError("too_precise")
+        raise MoneyError("too_precise", text)
     return Decimal(cleaned.replace(",", ""))
 
 
@@ -59,7 +53,7 @@ def to_micros(amount: Decimal) -> int:
     """Decimal currency units to integer micro-units (exact for up to 6 places)."""
     micros = amount * MICROS
     if micros != micros.to_integral_value():
-        raise MoneyError("too_precise")
+        raise MoneyError("too_precise", str(amount))
     return int(micros)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, OutboxStatus
 from storage.upsert import insert_ignore
 
 MAX_ATTEMPTS = 6
@@ -44,7 +44,7 @@ def enqueue(
         "params": params or {},
         "thread_key": thread_key,
         "update_key": update_key,
-        "status": "pending",
+        "status": OutboxStatus.PENDING,
         "attempts": 0,
         "available_at": available_at or now,
         "created_at": now,
@@ -59,8 +59,10 @@ def claim(session: Session, *, owner: str, now: datetime, limit: int = 20) -> li
         select(OutboxMessage.id)
         .where(
             or_(
-                (col(OutboxMessage.status) == "pending") & (col(OutboxMessage.available_at) <= now),
-                (col(OutboxMessage.status) == "sending") & (col(OutboxMessage.lease_until) < now),
+                (col(OutboxMessage.status) == OutboxStatus.PENDING)
+                & (col(OutboxMessage.available_at) <= now),
+                (col(OutboxMessage.status) == OutboxStatus.SENDING)
+                & (col(OutboxMessage.lease_until) < now),
             )
         )
         .order_by(OutboxMessage.id)
@@ -74,7 +76,9 @@ def claim(session: Session, *, owner: str, now: datetime, limit: int = 20) -> li
         # the sender must check whether Slack got it before sending again.
         session.execute(
             update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.status) == "sending")
+            .where(
+                col(OutboxMessage.id).in_(ids), col(OutboxMessage.status) == OutboxStatus.SENDING
+            )
             .values(last_error=UNKNOWN_OUTCOME)
         )
     if not ids:
@@ -83,7 +87,7 @@ def claim(session: Session, *, owner: str, now: datetime, limit: int = 20) -> li
         update(OutboxMessage)
         .where(col(OutboxMessage.id).in_(ids))
         .values(
-            status="sending",
+            status=OutboxStatus.SENDING,
             lease_owner=owner,
             lease_until=now + LEASE,
             attempts=OutboxMessage.attempts + 1,
@@ -100,7 +104,11 @@ def claim(session: Session, *, owner: str, now: datetime, limit: int = 20) -> li
 def _mine(session: Session, row_id: int, owner: str) -> OutboxMessage | None:
     row = session.get(OutboxMessage, row_id)
     # A row whose lease was taken over must be left to its new owner.
-    return row if row is not None and row.lease_owner == owner and row.status == "sending" else None
+    return (
+        row
+        if row is not None and row.lease_owner == owner and row.status == OutboxStatus.SENDING
+        else None
+    )
 
 
 def mark_sent(
@@ -108,7 +116,7 @@ def mark_sent(
 ) -> None:
     row = _mine(session, row_id, owner)
     if row is not None:
-        row.status, row.channel, row.ts, row.sent_at = "sent", channel, ts, now
+        row.status, row.channel, row.ts, row.sent_at = OutboxStatus.SENT, channel, ts, now
         row.lease_owner = row.lease_until = None
         row.last_error = None
 
@@ -131,14 +139,14 @@ def retry_later(
     if row.attempts >= MAX_ATTEMPTS:
         mark_dead(session, row_id=row_id, owner=owner, error=error)
         return
-    row.status, row.available_at, row.last_error = "pending", at, error[:500]
+    row.status, row.available_at, row.last_error = OutboxStatus.PENDING, at, error[:500]
     row.lease_owner = row.lease_until = None
 
 
 def mark_dead(session: Session, *, row_id: int, owner: str, error: str) -> None:
     row = _mine(session, row_id, owner)
     if row is not None:
-        row.status, row.last_error = "dead", error[:500]
+        row.status, row.last_error = OutboxStatus.DEAD, error[:500]
         row.lease_owner = row.lease_until = None
 
 
@@ -150,7 +158,7 @@ def by_key(session: Session, key: str) -> OutboxMessage | None:
 def sent_message(session: Session, key: str) -> OutboxMessage | None:
     """The sent message with this key (to reply in its thread or edit it), if sent."""
     row = by_key(session, key)
-    return row if row is not None and row.status == "sent" else None
+    return row if row is not None and row.status == OutboxStatus.SENT else None
 
 
 def status_counts(session: Session) -> dict[str, int]:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from workflows.core.errors import PeriodError  # raised here; imported from here too
+
 # Fixed English names: calendar.month_abbr follows the process locale.
 _ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _FULL = "january february march april may june july august september october november december"
@@ -30,15 +32,6 @@ _SINCE = re.compile(r"since (.+)")
 _SPAN = re.compile(r"(?:between|from) (.+?) (?:and|to|through|thru|until|till|-|–) (.+)")
 _NOW = frozenset({"now", "today", "date", "present", "the present", "this month", "current"})
 _SPAN_BARE = re.compile(r"(.+?) (?:to|through|thru|until|till|-|–) (.+)")
-
-
-class PeriodError(ValueError):
-    """Text or numbers that are not a period; `reason` says why."""
-
-    def __init__(self, reason: str, text: str = "") -> None:
-        super().__init__(f"{reason}: {text!r}" if text else reason)
-        self.reason = reason
-        self.text = text
 
 
 def _is_int(value: object) -> bool:

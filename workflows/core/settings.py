@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from storage.models import Setting, utcnow
 from workflows.core import audit
-from workflows.core.errors import Invalid, Problem
+from workflows.core.errors import BadSetting, Invalid, Problem
 from workflows.core.periods import FiscalCalendar
 
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,30}$")
@@ -28,14 +28,10 @@ _DECIMAL = re.compile(r"^\d+(\.\d+)?$")
 _INT = re.compile(r"^\d{1,6}$")
 
 
-class _Bad(ValueError):
-    pass
-
-
 def _channel(text: str) -> str:
     text = text.strip()
     if text and not _CHANNEL.match(text):
-        raise _Bad
+        raise BadSetting
     return text
 
 
@@ -43,7 +39,7 @@ def _int_between(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         text = text.strip()
         if not text.isascii() or not _INT.match(text) or not low <= int(text) <= high:
-            raise _Bad
+            raise BadSetting
         return int(text)
 
     return parse
@@ -58,7 +54,7 @@ def _cron(text: str) -> str:
     try:
         CronTrigger.from_crontab(text, timezone="UTC")
     except (ValueError, TypeError) as exc:
-        raise _Bad from exc
+        raise BadSetting from exc
     return text
 
 
@@ -69,42 +65,42 @@ def _timezone(text: str) -> str:
     try:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise _Bad from exc
+        raise BadSetting from exc
     return text
 
 
 def _hours(text: str) -> str:
     match = _HOURS.match(text.strip())
     if not match or match.group(1, 2) >= match.group(3, 4):
-        raise _Bad
+        raise BadSetting
     return text.strip()
 
 
 def _currency(text: str) -> str:
     text = text.strip().upper()
     if not (len(text) == 3 and text.isascii() and text.isalpha()):
-        raise _Bad
+        raise BadSetting
     return text
 
 
 def _thresholds(text: str) -> list[int]:
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts or not all(p.isascii() and p.isdigit() and 0 < int(p) <= 1000 for p in parts):
-        raise _Bad
+        raise BadSetting
     return sorted({int(p) for p in parts})
 
 
 def _factor(text: str) -> Decimal:
     text = text.strip()
     if not text.isascii() or not _DECIMAL.match(text) or Decimal(text) <= 1:
-        raise _Bad
+        raise BadSetting
     return Decimal(text)
 
 
 def _ratio(text: str) -> Decimal:
     text = text.strip()
     if not text.isascii() or not _DECIMAL.match(text) or Decimal(text) > 1000:
-        raise _Bad
+        raise BadSetting
     return Decimal(text)
 
 
@@ -112,7 +108,7 @@ def _ids(pattern: re.Pattern[str]) -> Callable[[str], list[str]]:
     def parse(text: str) -> list[str]:
         ids = [p.strip() for p in text.split(",") if p.strip()]
         if not all(pattern.match(i) for i in ids):
-            raise _Bad
+            raise BadSetting
         return ids
 
     return parse
@@ -123,7 +119,7 @@ def _department_leaders(text: str) -> dict[str, str]:
     for pair in (p.strip() for p in text.split(",") if p.strip()):
         department, _, user = pair.partition("=")
         if not department.strip() or not _PERSON.match(user.strip()):
-            raise _Bad
+            raise BadSetting
         mapping[department.strip()] = user.strip()
     return mapping
 
@@ -183,7 +179,7 @@ def parse(key: str, text: str) -> Any:
     spec = _spec(key)
     try:
         return spec.parse(text)
-    except _Bad:
+    except BadSetting:
         raise Invalid({key: Problem("bad_setting", {"key": key, "value": text})}) from None
 
 

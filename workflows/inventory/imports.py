@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from storage.models import Initiative, utcnow
 from workflows.core import audit
 from workflows.core import settings as ws
-from workflows.core.errors import AigovError, Invalid, NotFound, Problem
+from workflows.core.errors import ImportRejected, Invalid, NotFound, Problem
 from workflows.figures.exports import TEXT_COLUMNS, unescape_cell
 from workflows.inventory.fields import COLUMNS, REQUIRED, UserResolver, name_key, parse_fields
 from workflows.inventory.inventory import delegates_of, register
@@ -36,17 +36,6 @@ _HEADER_SEPARATORS = re.compile(r"[\s-]+")
 
 Action = Literal["create", "update", "unchanged"]
 Progress = Callable[[int], None]
-
-
-class ImportRejected(AigovError):
-    """The file has problems, so nothing was imported."""
-
-    code = "import_rejected"
-
-    def __init__(self, *, file_problems: list[Problem], bad_rows: list[BadRow]) -> None:
-        super().__init__(file_problems=file_problems, bad_rows=bad_rows)
-        self.file_problems = file_problems
-        self.bad_rows = bad_rows
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,16 @@ from datetime import datetime, timedelta
 from apscheduler.triggers.cron import CronTrigger
 from sqlmodel import Session, select
 
-from storage.models import Initiative, JobRun, Person, ReviewCycle, ReviewRequest
+from storage.models import (
+    CycleStatus,
+    Initiative,
+    JobRun,
+    Person,
+    RequestStatus,
+    ReviewCycle,
+    ReviewRequest,
+    Stage,
+)
 from storage.upsert import upsert
 from workflows.core import audit, outbox
 from workflows.core import settings as ws
@@ -55,6 +64,12 @@ def due_quarter(session: Session, *, now: datetime, record: bool = True) -> obje
     return last_completed_quarter(ws.calendar(session), tz, fire)
 
 
+def owners_to_check(session: Session) -> list[str]:
+    """The owner of each initiative not retired: the people a cycle may ask, whom the
+    Slack side looks up first so that owners who left are caught."""
+    return list(session.exec(select(Initiative.owner_id).where(Initiative.stage != Stage.RETIRED)))
+
+
 @dataclass
 class TickResult:
     opened: list[str] = field(default_factory=list)
@@ -72,7 +87,7 @@ def tick(session: Session, *, now: datetime, leaders: list[str]) -> TickResult:
         )  # type: ignore[arg-type]
         if opened.requests:
             result.opened.append(opened.cycle.quarter)
-    for cycle in session.exec(select(ReviewCycle).where(ReviewCycle.status == "open")):
+    for cycle in session.exec(select(ReviewCycle).where(ReviewCycle.status == CycleStatus.OPEN)):
         if now >= cycle.deadline_at:
             if escalate(session, cycle=cycle, now=now, leaders=leaders):
                 result.escalated.append(cycle.quarter)
@@ -95,7 +110,7 @@ def remind(session: Session, *, cycle: ReviewCycle, now: datetime) -> int:
         waiting = [
             r
             for r in requests
-            if r.status == "pending" and not (r.snoozed_until and r.snoozed_until > now)
+            if r.status == RequestStatus.PENDING and not (r.snoozed_until and r.snoozed_until > now)
         ]
         if not waiting:
             continue
@@ -144,7 +159,9 @@ def escalate(session: Session, *, cycle: ReviewCycle, now: datetime, leaders: li
         session.exec(
             select(ReviewRequest, Initiative)
             .join(Initiative, Initiative.id == ReviewRequest.initiative_id)
-            .where(ReviewRequest.cycle_id == cycle.id, ReviewRequest.status == "pending")
+            .where(
+                ReviewRequest.cycle_id == cycle.id, ReviewRequest.status == RequestStatus.PENDING
+            )
         )
     )
     for request, initiative in late:
@@ -224,7 +241,7 @@ def status(session: Session, *, cycle: ReviewCycle) -> CycleProgress:
     )
     return CycleProgress(
         cycle=cycle,
-        reported=[(r, i) for r, i in rows if r.status == "submitted"],
-        waiting=[(r, i) for r, i in rows if r.status == "pending"],
-        decided=[(r, i) for r, i in rows if r.status == "decided"],
+        reported=[(r, i) for r, i in rows if r.status == RequestStatus.SUBMITTED],
+        waiting=[(r, i) for r, i in rows if r.status == RequestStatus.PENDING],
+        decided=[(r, i) for r, i in rows if r.status == RequestStatus.DECIDED],
     )

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from storage.models import DECISIONS, AuditEntry, Initiative, ReviewCycle, ReviewRequest
+from storage.models import DECISIONS, AuditEntry, Initiative, ReviewCycle, ReviewRequest, Stage
 from workflows.core import settings
 from workflows.core.money import from_micros
 from workflows.core.people import display_names
@@ -154,7 +154,7 @@ def portfolio_report(session: Session, *, quarter: Quarter, today: date) -> Port
         iid = initiative.id or 0
         has_figures = iid in spends or done[iid].has_data
         existed = _aware(initiative.created_at) < ends
-        if not (iid in requests or has_figures or (existed and stage_then[iid] != "retired")):
+        if not (iid in requests or has_figures or (existed and stage_then[iid] != Stage.RETIRED)):
             continue
         deadline_on = cycle.deadline_at.astimezone(zone).date() if cycle else None
         rows.append(

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from storage.models import Decision, Stage
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -47,7 +49,7 @@ class Thresholds:
 @dataclass(frozen=True)
 class Rule:
     name: str
-    recommendation: str
+    recommendation: Decision
     holds: Callable[[Facts, Thresholds], bool]
 
 
@@ -62,34 +64,34 @@ def _meets_scale(f: Facts) -> bool:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("no_outcomes", "kill", lambda f, t: not f.outcomes),
+    Rule("no_outcomes", Decision.KILL, lambda f, t: not f.outcomes),
     Rule(
         "below_twice",
-        "kill",
+        Decision.KILL,
         lambda f, t: (
             _below(f.value_per_ai_dollar, t.kill_below)
             and _below(f.previous_value_per_ai_dollar, t.kill_below)
         ),
     ),
-    Rule("over_budget", "fix", lambda f, t: f.over_budget),
-    Rule("below_once", "fix", lambda f, t: _below(f.value_per_ai_dollar, t.kill_below)),
+    Rule("over_budget", Decision.FIX, lambda f, t: f.over_budget),
+    Rule("below_once", Decision.FIX, lambda f, t: _below(f.value_per_ai_dollar, t.kill_below)),
     Rule(
         "scale",
-        "scale",
+        Decision.SCALE,
         lambda f, t: (
-            f.stage == "pilot"
+            f.stage == Stage.PILOT
             and f.value_per_ai_dollar is not None
             and f.value_per_ai_dollar >= t.scale_at
             and _meets_scale(f)
         ),
     ),
-    Rule("default", "continue", lambda f, t: True),
+    Rule("default", Decision.CONTINUE, lambda f, t: True),
 )
 
 
 @dataclass(frozen=True)
 class Recommendation:
-    recommendation: str
+    recommendation: Decision
     rule: str
     facts: Facts
 
