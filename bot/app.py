@@ -31,7 +31,7 @@ def build_app(rt: Runtime, *, token_verification: bool = True) -> App:
     )
     app.middleware(_dedupe_events(rt))
     app.middleware(request_context(rt))
-    register_all(app, rt)
+    register_all(app)
 
     @app.error
     def on_error(error: Exception) -> None:

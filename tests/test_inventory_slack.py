@@ -191,3 +191,48 @@ def test_show_without_a_name_asks_which(ws: LocalWorkspace) -> None:
         lambda _: [m for m in ws.emulator.messages("C0GENERAL") if m.get("bot_id")]
     )
     assert replies[-1]["text"].startswith("*aigov* keeps the inventory")
+
+
+def test_registration_notices_go_through_the_outbox(ws: LocalWorkspace) -> None:
+    """The registrar's DM, the owner's when registered for them, and governance's sprawl
+    notice: each one outbox message, sent once."""
+    from storage.models import OutboxMessage
+    from workflows.core import settings as ws_settings
+
+    ws.emulator.add_channel("C0GOVERN", name="ai-governance", members=["U0ADMIN"])
+    with ws.db.write() as s:
+        ws_settings.put(s, key="governance_channel", text="C0GOVERN", actor="t")
+    register(
+        ws,
+        SUPPORT,
+        name="Customer Support Assistant",
+        department="Support",
+        use_case="answer customer tickets",
+        provider="OpenAI",
+    )
+    ws.emulator.wait_for(lambda _: dm_texts(ws, SUPPORT))
+    register(
+        ws,
+        "U0ADMIN",
+        name="Support Assistant for Customers",
+        department="Marketing",
+        owner=OWNER,
+        use_case="answer customer tickets",
+        provider="OpenAI",
+    )
+    ws.slack.submit("U0ADMIN", ws.emulator.open_views("U0ADMIN")[-1], {"sprawl_ack": ["yes"]})
+
+    def notices() -> list[dict]:
+        return [m for m in ws.emulator.messages("C0GOVERN") if m.get("bot_id")]
+
+    [notice] = ws.emulator.wait_for(lambda _: notices())
+    assert "<@U0ADMIN> registered *Support Assistant for Customers*" in notice["text"]
+    assert "Customer Support Assistant" in notice["text"]
+    told = ws.emulator.wait_for(lambda _: dm_texts(ws, OWNER))
+    assert "<@U0ADMIN> registered *Support Assistant for Customers*" in told[0]
+    with ws.db.read() as s:
+        rows = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "message")).all()
+    ends = sorted(r.dedupe_key.rsplit(":", 1)[-1] for r in rows)
+    assert ends == ["owner", "registered", "registered", "sprawl"]
+    assert {r.target for r in rows if r.dedupe_key.endswith(":sprawl")} == {"C0GOVERN"}
+    assert notice["metadata"]["event_payload"]["key"].endswith(":sprawl")

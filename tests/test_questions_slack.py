@@ -4,6 +4,7 @@ DM, permission scoping in every wording, did-you-mean, examples, and the chart u
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -329,3 +330,89 @@ def test_a_long_table_is_cut_within_slack_limits_and_says_so(ws: LocalWorkspace)
     assert "100. *" in text and "101. *" not in text
     assert "…and 20 more, not shown here" in text
     assert ws.emulator.calls_of("response_url")[-1].response["ok"]  # Slack took it
+
+
+def _outbox(ws: LocalWorkspace, key: str) -> list[Any]:
+    from sqlmodel import select
+
+    from storage.models import OutboxMessage
+
+    with ws.db.read() as s:
+        return list(s.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == key)))
+
+
+def _deliver_twice_and_once_more(ws: LocalWorkspace, event: dict[str, Any], event_id: str) -> None:
+    """Slack's redelivery (stopped by the event log), then the same event once more with
+    the event log forgotten: the outbox key alone must keep it from being answered twice."""
+    from sqlmodel import delete
+
+    from storage.models import SlackEvent
+
+    assert ws.slack.event(event, event_id=event_id, retry_num=1).status == 200
+    with ws.db.write() as s:
+        s.exec(delete(SlackEvent).where(SlackEvent.event_id == event_id))  # type: ignore[call-overload]
+    assert ws.slack.event(event, event_id=event_id).status == 200
+    time.sleep(0.5)  # give a wrongly answered duplicate the chance to show up
+    ws.rt.wake_outbox()
+    time.sleep(0.3)
+
+
+def test_a_mention_delivered_twice_is_answered_once_in_the_thread(ws: LocalWorkspace) -> None:
+    ws.emulator.add_channel("C0LEADS", name="leads", members=[LEAD, "U0ADMIN"])
+    full = f"<@{ws.emulator.bot_user_id}> spend last quarter"
+    asked = ws.emulator.user_message("C0LEADS", LEAD, full)
+    event = {
+        "type": "app_mention",
+        "user": LEAD,
+        "text": full,
+        "ts": asked["ts"],
+        "channel": "C0LEADS",
+        "event_ts": asked["ts"],
+        "team": ws.emulator.team_id,
+    }
+    assert ws.slack.event(event, event_id="Ev0MENTION1").status == 200
+
+    def answers() -> list[dict[str, Any]]:
+        return [m for m in ws.emulator.messages("C0LEADS") if m.get("bot_id")]
+
+    ws.emulator.wait_for(lambda _: answers())
+    _deliver_twice_and_once_more(ws, event, "Ev0MENTION1")
+    thread = answers()
+    assert len(thread) == 1 and thread[0]["thread_ts"] == asked["ts"]
+    assert "$4,600.00" in flat(thread)
+    [row] = _outbox(ws, "msg:Ev0MENTION1:answer")
+    assert (row.kind, row.target, row.status) == ("message", "C0LEADS", "sent")
+    assert row.params["thread_ts"] == asked["ts"]
+    # The answer went out by the sender, carrying the outbox key in its metadata.
+    assert thread[0]["metadata"]["event_payload"]["key"] == "msg:Ev0MENTION1:answer"
+
+
+def test_a_dm_question_with_chart_uploads_one_png_through_the_outbox(ws: LocalWorkspace) -> None:
+    channel = ws.emulator.dm_channel(LEAD)
+    text = "spend by initiative last quarter chart"
+    asked = ws.emulator.user_message(channel, LEAD, text)
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": channel,
+        "user": LEAD,
+        "text": text,
+        "ts": asked["ts"],
+        "event_ts": asked["ts"],
+        "team": ws.emulator.team_id,
+    }
+    assert ws.slack.event(event, event_id="Ev0CHART1").status == 200
+
+    def pngs() -> list[dict[str, Any]]:
+        return [f for f in ws.emulator.files.values() if f.get("channel")]
+
+    ws.emulator.wait_for(lambda _: pngs())
+    _deliver_twice_and_once_more(ws, event, "Ev0CHART1")
+    [png] = pngs()
+    assert png["name"] == "aigov-answer.png" and png["bytes"].startswith(b"\x89PNG")
+    [row] = _outbox(ws, "msg:Ev0CHART1:chart")
+    assert (row.kind, row.target, row.status) == ("message", channel, "sent")
+    assert row.params["filename"] == "aigov-answer.png" and row.params["file"]
+    answers = [m for m in ws.emulator.messages_to(LEAD) if m.get("bot_id") and m.get("text")]
+    assert len(answers) == 1 and "by initiative" in flat(answers)
+    assert len(_outbox(ws, "msg:Ev0CHART1:answer")) == 1

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.offline.local import LocalWorkspace
+from bot.ids import Action
+from bot.offline.emulator.user import SlackUser
+from bot.offline.local import SIGNING_SECRET, LocalWorkspace
 from bot.schedule import cycles
 from storage.models import (
     AuditEntry,
@@ -380,3 +382,49 @@ def test_away_until_a_date_holds_back_reminders(ws: LocalWorkspace, clock: Clock
         keys = [r.dedupe_key for r in s.exec(select(OutboxMessage)) if ":reminder:" in r.dedupe_key]
     assert "review:2026Q3:reminder:U0MARKET:1" not in keys
     assert "review:2026Q3:reminder:U0SUPPORT:1" in keys
+
+
+def test_a_snooze_click_delivered_twice_sends_one_dm_through_the_outbox(
+    ws: LocalWorkspace, clock: Clock
+) -> None:
+    """Slack may deliver the same click again (it saw no answer in time): the same
+    action_ts both times. The listener runs twice, but its "Snoozed" DM is one outbox
+    row, keyed by the click, and reaches Slack once."""
+    start_cycle(ws)
+    prompt = wait(ws, lambda: dms(ws, SUPPORT))[0]
+    idle(ws, clock)
+    button = ws.slack.find_button(prompt, text="Snooze a day")
+    clicked_at = time.time()
+    slack = SlackUser(  # Slack's side, with its clock stopped at the moment of the click
+        ws.emulator, app_url=ws.app_url, signing_secret=SIGNING_SECRET, now=lambda: clicked_at
+    )
+    for _ in range(2):
+        delivery = slack.click(SUPPORT, button["action_id"], value=button["value"], message=prompt)
+        assert delivery.status == 200
+
+    def handled() -> int:
+        with ws.db.read() as s:
+            entries = s.exec(select(AuditEntry).where(AuditEntry.action == "review.snooze"))
+            return len([e for e in entries if e.actor == SUPPORT])
+
+    deadline = time.monotonic() + 5
+    while handled() < 2:  # both deliveries reached the listener (it snoozes each time)
+        assert time.monotonic() < deadline, "the second delivery was not handled"
+        time.sleep(0.02)
+    idle(ws, clock)
+    with ws.db.read() as s:
+        rows = s.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "message", OutboxMessage.target == SUPPORT
+            )
+        ).all()
+    assert len(rows) == 1 and "Snoozed" in rows[0].params["text"]
+    row = rows[0]
+    assert row.status == "sent" and f"{Action.REVIEW_SNOOZE_DAY}:{clicked_at:.6f}" in row.dedupe_key
+    sent = [
+        c
+        for c in ws.emulator.calls_of("chat.postMessage")
+        if c.ok and "Snoozed" in (c.args.get("text") or "")
+    ]
+    assert [c.args["metadata"]["event_payload"]["key"] for c in sent] == [row.dedupe_key]
+    assert len([m for m in dms(ws, SUPPORT) if "Snoozed" in m["text"]]) == 1

@@ -24,12 +24,9 @@ def modules() -> list[Any]:
     return [commands, inventory, figures, review, alerts, admin, questions, home]
 
 
-def register_all(app: App, rt: Any) -> None:
-    """Register every module's table on the app."""
+def register_all(app: App) -> None:
+    """Register every module's table on the app (the runtime reaches handlers through
+    the request_context middleware)."""
     for module in modules():
-        table: tuple[Route, ...] | None = getattr(module, "LISTENERS", None)
-        if table is None:  # a module not yet in table form
-            module.register(app, rt)
-            continue
-        for kind, matcher, handler in table:
+        for kind, matcher, handler in module.LISTENERS:
             getattr(app, kind)(matcher)(handler)

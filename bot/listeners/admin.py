@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.ids import Callback
+from bot.listeners import Route
+from bot.listeners.common import field_errors, reply_dm, unpack
 from bot.runtime import Runtime
 from bot.views import blocks as bk
 from templates import say, tables
 from workflows.core import settings as ws
+from workflows.core.access import may_configure
 from workflows.core.errors import Forbidden, Invalid
 from workflows.reviews import chasing
 
@@ -33,70 +36,70 @@ TEXT_KEYS = (
 )
 
 
-def register(app: App, rt: Runtime) -> None:
-    @app.view(Callback.ADMIN_SETTINGS)
-    def submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        user_id = body["user"]["id"]
-        if not rt.viewer(user_id).is_admin:
-            ack(
-                response_action="errors",
-                errors={CHANNELS[0]: say("errors.j2", "forbidden", "admin", plain=True)},
-            )
-            return
-        values = bk.form_values(view)
-        try:
-            changes = save(rt, user_id=user_id, values=values)
-        except Invalid as exc:
-            errors = {
-                k: say("errors.j2", "problem", p.code, p.params, plain=True)
-                for k, p in exc.problems.items()
-            }
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        client.chat_postMessage(channel=user_id, text=say(TEMPLATE, "saved", changes))
+def submit(ack: Ack, context: BoltContext) -> None:
+    rt, act = unpack(context)
+    if not may_configure(rt.viewer(act.user_id)):
+        forbidden = say("errors.j2", "forbidden", "admin", plain=True)
+        ack(response_action="errors", errors={CHANNELS[0]: forbidden})
+        return
+    try:
+        changes = save(rt, user_id=act.user_id, values=act.values)
+    except Invalid as exc:
+        ack(response_action="errors", errors=field_errors(exc))
+        return
+    ack()
+    reply_dm(rt, act, "saved")(say(TEMPLATE, "saved", changes))
+
+
+LISTENERS: tuple[Route, ...] = (("view", Callback.ADMIN_SETTINGS, submit),)
 
 
 def open_modal(rt: Runtime, client: WebClient, *, trigger_id: str, user_id: str) -> None:
-    if not rt.viewer(user_id).is_admin:
+    """`/aigov admin` (bot/listeners/commands.py): the settings as they are now."""
+    if not may_configure(rt.viewer(user_id)):
         raise Forbidden(action="admin")
-    w = tables(TEMPLATE)
     with rt.db.read() as session:
         current = {key: text for key, text, _ in ws.show_all(session)}
         effective_cron, _tz = chasing.schedule(session)
+    client.views_open(trigger_id=trigger_id, view=settings_modal(current, effective_cron))
+
+
+def settings_modal(current: dict[str, str], effective_cron: str) -> bk.Block:
+    """A channel picker per channel setting, a text input per other setting."""
+    w = tables(TEMPLATE)
     blocks: list[bk.Block] = [bk.section(say(TEMPLATE, "intro"))]
-    for key in CHANNELS:
-        element: dict[str, Any] = {
-            "type": "conversations_select",
-            "action_id": key,
-            "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-        }
-        if current[key]:
-            element["initial_conversation"] = current[key]
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": key,
-                "optional": True,
-                "element": element,
-                "label": bk.plain(w.LABELS[key], limit=2000),
-            }
-        )
+    blocks += [_channel_input(key, w.LABELS[key], current[key]) for key in CHANNELS]
     for key in TEXT_KEYS:
         hint = w.HINTS.get(key, "")
-        if key == "review_schedule":
+        if key == "review_schedule":  # the hint ends "(now: " and shows what applies
             hint = f"{hint}{effective_cron})"
         blocks.append(
             bk.text_input(key, w.LABELS[key], initial=current[key], optional=True, hint=hint)
         )
-    view = bk.modal(
+    return bk.modal(
         title=w.TITLES["settings"],
         callback_id=Callback.ADMIN_SETTINGS,
         blocks=blocks,
         submit=w.TITLES["save"],
         close=w.TITLES["close"],
     )
-    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def _channel_input(key: str, label: str, channel: str) -> bk.Block:
+    element: dict[str, Any] = {
+        "type": "conversations_select",
+        "action_id": key,
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+    if channel:
+        element["initial_conversation"] = channel
+    return {
+        "type": "input",
+        "block_id": key,
+        "optional": True,
+        "element": element,
+        "label": bk.plain(label, limit=2000),
+    }
 
 
 def save(rt: Runtime, *, user_id: str, values: dict[str, Any]) -> list[tuple[str, str]]:

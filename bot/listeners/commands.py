@@ -1,154 +1,187 @@
-"""`/aigov ...`: ack at once, then dispatch on the first word."""
+"""`/aigov ...`: ack at once, then dispatch on the first word (`COMMANDS`); anything
+else is a question."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot.listeners import admin, questions
+from bot.listeners import Route, admin, questions
 from bot.listeners import alerts as alert_listeners
 from bot.listeners import inventory as inv
-from bot.listeners.common import friendly
+from bot.listeners.common import Act, friendly, unpack
 from bot.runtime import Runtime
 from bot.schedule import cycles
-from bot.views import charts
 from bot.views import report as report_views
 from templates import say, unescape_mrkdwn
 from workflows.core import settings as ws
+from workflows.core.access import may_configure, sees_portfolio
 from workflows.core.errors import Forbidden
-from workflows.core.periods import PeriodError, Quarter
+from workflows.core.periods import FiscalCalendar, PeriodError, Quarter
 from workflows.inventory import inventory
 from workflows.reviews import chasing, report, review
 
 
-def register(app: App, rt: Runtime) -> None:
-    @app.command("/aigov")
-    def aigov(ack: Ack, command: dict, respond: Any, client: WebClient) -> None:
-        ack()
-        user_id = command["user_id"]
-        text = unescape_mrkdwn(command.get("text") or "")
-        word, _, rest = text.strip().partition(" ")
-        word, rest = word.lower(), rest.strip()
+@dataclass(frozen=True)
+class Slash:
+    """One `/aigov <word> <rest>`, with what its handler needs to answer."""
 
-        def reply(text: str) -> None:
-            respond(text=text, response_type="ephemeral")
+    rt: Runtime
+    act: Act
+    client: WebClient
+    respond: Any
+    word: str
+    rest: str
 
-        with friendly(reply):
-            dispatch(
-                rt, client, respond, reply, word=word, rest=rest, command=command, user_id=user_id
-            )
+    def reply(self, text: str) -> None:
+        """Only the asker sees it, where they typed the command."""
+        self.respond(text=text, response_type="ephemeral")
 
 
-def dispatch(
-    rt: Runtime,
-    client: WebClient,
-    respond: Any,
-    reply: Any,
-    *,
-    word: str,
-    rest: str,
-    command: dict,
-    user_id: str,
-) -> None:
-    if word in ("", "help"):
-        reply(say("help.j2", "usage", rt.viewer(user_id).is_admin))
-    elif word == "register":
-        inv.open_register_modal(client, trigger_id=command["trigger_id"], user_id=user_id)
-    elif word in ("show", "edit") and not rest:
-        reply(say("help.j2", "which", word))
-    elif word == "edit" and rest:
-        inv.open_edit_modal(
-            rt, client, trigger_id=command["trigger_id"], user_id=user_id, query=rest
-        )
-    elif word == "show" and rest:
-        inv.show(rt, respond, user_id=user_id, query=rest)
-    elif word == "list":
-        inv.list_(rt, respond, user_id=user_id, text=rest)
-    elif word == "sprawl":
-        with rt.db.read() as session:
-            groups = inventory.sprawl(session)
-        reply(say("inventory.j2", "sprawl_report", groups))
-    elif word == "report":
-        report_command(rt, client, respond, user_id=user_id, rest=rest)
-    elif word == "review":
-        review_command(rt, reply, user_id=user_id, rest=rest)
-    elif word == "alerts":
-        alert_listeners.list_alerts(rt, reply, user_id=user_id)
-    elif word == "budget" and alert_listeners.is_budget_change(rest):
-        alert_listeners.set_budget(rt, reply, user_id=user_id, rest=rest)
-    elif word == "admin":
-        admin.open_modal(rt, client, trigger_id=command["trigger_id"], user_id=user_id)
-    else:
-        questions.on_slash(
-            rt,
-            client,
-            respond,
-            text=f"{word} {rest}".strip(),
-            user_id=user_id,
-            channel_id=command.get("channel_id", user_id),
-        )
+def aigov(ack: Ack, command: dict, respond: Any, client: WebClient, context: BoltContext) -> None:
+    ack()
+    rt, act = unpack(context)
+    word, _, rest = unescape_mrkdwn(command.get("text") or "").strip().partition(" ")
+    slash = Slash(rt, act, client, respond, word.lower(), rest.strip())
+    with friendly(slash.reply):
+        COMMANDS.get(slash.word, ask)(slash)
 
 
-def review_command(rt: Runtime, reply: Any, *, user_id: str, rest: str) -> None:
-    """`/aigov review status` (anyone) and `/aigov review start` (admins)."""
-    sub = (rest.split() or ["status"])[0].lower()
-    if sub == "start":
-        if not rt.viewer(user_id).is_admin:
-            raise Forbidden(action="start_cycle")
-        quarter = cycles.default_quarter(rt)
-        opened = cycles.open_now(rt, quarter=quarter, actor=user_id)
-        reply(say("review.j2", "opened", quarter.label, opened.requests, opened.prompts))
+LISTENERS: tuple[Route, ...] = (("command", "/aigov", aigov),)
+
+
+def on_help(s: Slash) -> None:
+    s.reply(say("help.j2", "usage", may_configure(s.rt.viewer(s.act.user_id))))
+
+
+def on_register(s: Slash) -> None:
+    inv.open_register_modal(s.client, trigger_id=s.act.trigger_id or "", user_id=s.act.user_id)
+
+
+def on_edit(s: Slash) -> None:
+    if not s.rest:
+        s.reply(say("help.j2", "which", s.word))
         return
-    with rt.db.read() as session:
+    inv.open_edit_modal(
+        s.rt, s.client, trigger_id=s.act.trigger_id or "", user_id=s.act.user_id, query=s.rest
+    )
+
+
+def on_show(s: Slash) -> None:
+    if not s.rest:
+        s.reply(say("help.j2", "which", s.word))
+        return
+    inv.show(s.rt, s.respond, user_id=s.act.user_id, query=s.rest)
+
+
+def on_list(s: Slash) -> None:
+    inv.list_(s.rt, s.respond, user_id=s.act.user_id, text=s.rest)
+
+
+def on_sprawl(s: Slash) -> None:
+    with s.rt.db.read() as session:
+        groups = inventory.sprawl(session)
+    s.reply(say("inventory.j2", "sprawl_report", groups))
+
+
+def on_alerts(s: Slash) -> None:
+    alert_listeners.list_alerts(s.rt, s.reply, user_id=s.act.user_id)
+
+
+def on_budget(s: Slash) -> None:
+    """`budget <name> <amount> <period>` sets it; `budget ...` otherwise is a question."""
+    if not alert_listeners.is_budget_change(s.rest):
+        ask(s)
+        return
+    alert_listeners.set_budget(s.rt, s.reply, user_id=s.act.user_id, rest=s.rest)
+
+
+def on_admin(s: Slash) -> None:
+    admin.open_modal(s.rt, s.client, trigger_id=s.act.trigger_id or "", user_id=s.act.user_id)
+
+
+def ask(s: Slash) -> None:
+    questions.on_slash(
+        s.rt,
+        s.client,
+        s.respond,
+        text=f"{s.word} {s.rest}".strip(),
+        user_id=s.act.user_id,
+        channel_id=s.act.where,
+        key=s.act.key,
+    )
+
+
+def on_review(s: Slash) -> None:
+    """`/aigov review status` (anyone) and `/aigov review start` (admins)."""
+    if (s.rest.split() or ["status"])[0].lower() == "start":
+        if not may_configure(s.rt.viewer(s.act.user_id)):
+            raise Forbidden(action="start_cycle")
+        quarter = cycles.default_quarter(s.rt)
+        opened = cycles.open_now(s.rt, quarter=quarter, actor=s.act.user_id)
+        s.reply(say("review.j2", "opened", quarter.label, opened.requests, opened.prompts))
+        return
+    with s.rt.db.read() as session:
         cycle = review.current_cycle(session)
         if cycle is None:
-            reply(say("review.j2", "no_cycle"))
+            s.reply(say("review.j2", "no_cycle"))
             return
         status = chasing.status(session, cycle=cycle)
         period = ws.calendar(session).quarter_of(cycle.period_start).describe()
-    reply(say("review.j2", "status", status, period))
+    s.reply(say("review.j2", "status", status, period))
 
 
-def report_command(
-    rt: Runtime, client: WebClient, respond: Any, *, user_id: str, rest: str
-) -> None:
+def on_report(s: Slash) -> None:
     """`/aigov report [quarter]`: the portfolio report (leaders and admins), summary here
-    and the full report with its chart in a DM."""
-    viewer = rt.viewer(user_id)
-    if not viewer.sees_all_figures:
+    and the full report with its chart in a DM (through the outbox, once per request)."""
+    if not sees_portfolio(s.rt.viewer(s.act.user_id)):
         raise Forbidden(action="report_portfolio")
-    with rt.db.read() as session:
-        calendar = ws.calendar(session)
+    with s.rt.db.read() as session:
         try:
-            quarter = Quarter.parse(rest, calendar) if rest.strip() else cycles.default_quarter(rt)
+            quarter = _quarter(s.rt, ws.calendar(session), s.rest)
         except PeriodError:
-            respond(
-                text=say("report.j2", "bad_quarter", rest, plain=True), response_type="ephemeral"
-            )
+            s.reply(say("report.j2", "bad_quarter", s.rest, plain=True))
             return
-        data = report.portfolio_report(session, quarter=quarter, today=rt.today())
+        data = report.portfolio_report(session, quarter=quarter, today=s.rt.today())
         currency = ws.get(session, "currency")
+    title = say("report.j2", "title", data.quarter_label, plain=True)
     blocks = report_views.summary_blocks(data, currency)
-    respond(
-        text=say("report.j2", "title", data.quarter_label, plain=True),
-        blocks=blocks,
-        response_type="ephemeral",
-    )
-    channel = client.conversations_open(users=user_id)["channel"]["id"]
-    client.files_upload_v2(
-        channel=channel,
-        file_uploads=[
-            {
-                "content": report_views.markdown(data, currency).encode(),
-                "filename": f"aigov-report-{data.quarter_code}.md",
-                "title": say("report.j2", "file_title", data.quarter_label, plain=True),
-            },
-            {
-                "content": charts.spend_and_value_png(data),
-                "filename": f"aigov-{data.quarter_code}.png",
-                "title": say("report.j2", "chart_title", data.quarter_label, plain=True),
-            },
-        ],
-    )
+    s.respond(text=title, blocks=blocks, response_type="ephemeral")
+    for what, file in (
+        ("report", report_views.markdown_file(data, currency)),
+        ("chart", report_views.chart_file(data)),
+    ):
+        s.rt.post(
+            key=f"{s.act.key}:{what}",
+            target=s.act.user_id,
+            text="",
+            file=file.content,
+            filename=file.filename,
+            title=file.title,
+        )
+
+
+def _quarter(rt: Runtime, calendar: FiscalCalendar, text: str) -> Quarter:
+    """The quarter typed, or (nothing typed) the last completed one."""
+    return Quarter.parse(text, calendar) if text.strip() else cycles.default_quarter(rt)
+
+
+# The first word of `/aigov <word> ...`; any other word asks a question.
+COMMANDS: dict[str, Callable[[Slash], None]] = {
+    "": on_help,
+    "help": on_help,
+    "register": on_register,
+    "edit": on_edit,
+    "show": on_show,
+    "list": on_list,
+    "sprawl": on_sprawl,
+    "report": on_report,
+    "review": on_review,
+    "alerts": on_alerts,
+    "budget": on_budget,
+    "admin": on_admin,
+}

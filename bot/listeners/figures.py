@@ -1,22 +1,21 @@
-"""Recording a month's figures from an initiative's card."""
+"""Recording a month's figures from an initiative's card: the Record figures button
+opens the modal (last month preselected), its submission stores the figures."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.ids import Action, Callback
-from bot.listeners.common import error_text, field_errors, friendly
-from bot.runtime import Runtime
+from bot.listeners import Route
+from bot.listeners.common import Act, error_text, field_errors, friendly, unpack
 from bot.schedule.alerting import check_now
-from bot.views import blocks as bk
 from bot.views import figures as views
-from storage.models import Initiative
 from templates import say
 from workflows.core import settings as ws
-from workflows.core.errors import AigovError, Invalid, NotFound
+from workflows.core.errors import AigovError, Invalid
 from workflows.core.periods import Month, parse_month
 from workflows.figures import entries
 
@@ -24,71 +23,42 @@ TEMPLATE = "figures.j2"
 MONTHS_OFFERED = 13
 
 
-def register(app: App, rt: Runtime) -> None:
-    @app.action(Action.RECORD_OPEN)
-    def open_record(ack: Ack, body: dict, client: WebClient, respond: object) -> None:
-        ack()
-        user_id = body["user"]["id"]
-        with friendly(
-            lambda text: client.chat_postEphemeral(channel=user_id, user=user_id, text=text)
-        ):
-            open_record_modal(
-                rt,
-                client,
-                trigger_id=body["trigger_id"],
-                user_id=user_id,
-                initiative_id=int(body["actions"][0]["value"]),
+def open_record(ack: Ack, client: WebClient, context: BoltContext) -> None:
+    ack()
+    rt, act = unpack(context)
+    with friendly(_tell_privately(client, act)):
+        current = Month.of(rt.today())
+        month = current.shift(-1)  # usually last month's bill is the one to record
+        with rt.db.read() as session:
+            initiative = entries.reportable(
+                session, initiative_id=act.number, viewer=rt.viewer(act.user_id)
             )
-
-    @app.view(Callback.RECORD_FIGURES)
-    def submit_record(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        on_record_submit(rt, ack, client, user_id=body["user"]["id"], view=view)
-
-
-def _initiative(session: object, initiative_id: int) -> Initiative:
-    initiative = session.get(Initiative, initiative_id)  # type: ignore[attr-defined]
-    if initiative is None:
-        raise NotFound(kind="initiative", query=f"#{initiative_id}")
-    return initiative
-
-
-def open_record_modal(
-    rt: Runtime, client: WebClient, *, trigger_id: str, user_id: str, initiative_id: int
-) -> None:
-    current = Month.of(rt.today())
-    months = [current.shift(-i) for i in range(MONTHS_OFFERED)]
-    month = current.shift(-1)  # usually last month's bill is the one to record
-    with rt.db.read() as session:
-        initiative = _initiative(session, initiative_id)
-        entries.check_may_report(session, viewer=rt.viewer(user_id), initiative=initiative)
-        values = entries.entered_values(
-            session, initiative_id=initiative_id, kind="month", start=month.start
+            values = entries.entered_values(
+                session, initiative_id=act.number, kind="month", start=month.start
+            )
+        view = views.record_modal(
+            initiative_id=act.number,
+            name=initiative.name,
+            months=[current.shift(-i) for i in range(MONTHS_OFFERED)],
+            month=month,
+            values=values,
         )
-    view = views.record_modal(
-        initiative_id=initiative_id, name=initiative.name, months=months, month=month, values=values
-    )
-    client.views_open(trigger_id=trigger_id, view=view)
+        client.views_open(trigger_id=act.trigger_id, view=view)
 
 
-def on_record_submit(rt: Runtime, ack: Ack, client: WebClient, *, user_id: str, view: dict) -> None:
-    values = bk.form_values(view)
-    initiative_id = int(json.loads(view.get("private_metadata") or "{}")["id"])
-    viewer = rt.viewer(user_id)
+def submit_record(ack: Ack, context: BoltContext) -> None:
+    rt, act = unpack(context)
+    viewer = rt.viewer(act.user_id)
     try:
-        month = parse_month(values.get("month") or "")
+        month = parse_month(act.values.get("month") or "")
         with rt.db.write() as session:
-            entry = entries.parse_entry(values, currency=ws.get(session, "currency"))
-            initiative = _initiative(session, initiative_id)
-            entries.check_may_report(session, viewer=viewer, initiative=initiative)
-            changed = entries.record_entry(
+            entry = entries.parse_entry(act.values, currency=ws.get(session, "currency"))
+            initiative, changed = entries.record_month(
                 session,
-                initiative=initiative,
-                kind="month",
+                initiative_id=int(act.meta["id"]),
+                viewer=viewer,
                 start=month.start,
                 entry=entry,
-                actor=user_id,
-                source="manual",
-                origin="record figures",
             )
     except Invalid as exc:
         ack(response_action="errors", errors=field_errors(exc, fallback="month"))
@@ -97,8 +67,18 @@ def on_record_submit(rt: Runtime, ack: Ack, client: WebClient, *, user_id: str, 
         ack(response_action="errors", errors={"month": error_text(exc)})
         return
     ack()
-    client.chat_postMessage(
-        channel=user_id, text=say(TEMPLATE, "recorded", initiative.name, month.label, changed)
-    )
+    text = say(TEMPLATE, "recorded", initiative.name, month.label, changed)
+    rt.post(key=f"{act.key}:recorded", target=act.user_id, text=text)
     if changed:
         check_now(rt)  # new cost data: budgets are checked at once
+
+
+def _tell_privately(client: WebClient, act: Act) -> Callable[[str], object]:
+    """Only them, in their DM with the bot: the card may sit in a channel the bot is not in."""
+    return lambda text: client.chat_postEphemeral(channel=act.user_id, user=act.user_id, text=text)
+
+
+LISTENERS: tuple[Route, ...] = (
+    ("action", Action.RECORD_OPEN, open_record),
+    ("view", Callback.RECORD_FIGURES, submit_record),
+)

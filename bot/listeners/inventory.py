@@ -2,60 +2,169 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.ids import Action, Block, Callback
-from bot.listeners.common import field_errors, friendly
+from bot.listeners import Route
+from bot.listeners.common import Act, error_text, field_errors, friendly, unpack
 from bot.runtime import Runtime
-from bot.views import blocks as bk
 from bot.views import figures as figure_views
 from bot.views import inventory as views
+from storage.models import Initiative
 from templates import say
 from workflows.core import settings as ws
-from workflows.core.access import can_edit, can_see_figures
+from workflows.core.access import Viewer, can_edit, can_see_figures
 from workflows.core.errors import Forbidden, Invalid
 from workflows.core.money import format_money
 from workflows.figures import figures
 from workflows.inventory import inventory
 from workflows.inventory.fields import COLUMNS, to_raw
+from workflows.inventory.inventory import Similar
 
 TEMPLATE = "inventory.j2"
 Reply = Callable[..., Any]
 
 
-def register(app: App, rt: Runtime) -> None:
-    @app.action(Action.REGISTER_OPEN)
-    def open_register(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
-        open_register_modal(client, trigger_id=body["trigger_id"], user_id=body["user"]["id"])
+def open_register(ack: Ack, client: WebClient, context: BoltContext) -> None:
+    ack()
+    _, act = unpack(context)
+    open_register_modal(client, trigger_id=act.trigger_id or "", user_id=act.user_id)
 
-    @app.action(Action.EDIT_OPEN)
-    def open_edit(ack: Ack, body: dict, client: WebClient, respond: Reply) -> None:
-        ack()
-        with friendly(
-            lambda text: respond(text=text, response_type="ephemeral", replace_original=False)
-        ):
-            value = body["actions"][0]["value"]
-            open_edit_modal(
-                rt,
-                client,
-                trigger_id=body["trigger_id"],
-                user_id=body["user"]["id"],
-                query=f"#{value}",
+
+def open_edit(ack: Ack, client: WebClient, respond: Respond, context: BoltContext) -> None:
+    ack()
+    rt, act = unpack(context)
+    with friendly(_ephemeral(respond)):
+        trigger_id, query = act.trigger_id or "", f"#{act.value}"
+        open_edit_modal(rt, client, trigger_id=trigger_id, user_id=act.user_id, query=query)
+
+
+def submit_register(ack: Ack, context: BoltContext) -> None:
+    rt, act = unpack(context)
+    raw = _raw_fields(act.values)
+    confirmed = "yes" in (act.values.get(Block.SPRAWL_ACK) or [])
+    try:
+        initiative, similar, governance = _register(rt, act, raw=raw, confirmed=confirmed)
+    except Invalid as exc:
+        ack(response_action="errors", errors=field_errors(exc, fields=set(COLUMNS)))
+        return
+    if initiative is None:  # like others elsewhere: the person confirms first
+        shown = Block.SPRAWL_ACK in act.values
+        _ask_to_confirm(ack, raw=raw, delegates=_delegates(act), similar=similar, shown=shown)
+        return
+    ack()
+    rt.warm_questions()  # a new name for questions to know
+    _tell_registered(
+        rt, act, initiative, similar=[s.initiative for s in similar], governance=governance
+    )
+
+
+def submit_edit(ack: Ack, context: BoltContext) -> None:
+    rt, act = unpack(context)
+    raw, viewer = _raw_fields(act.values), rt.viewer(act.user_id)
+    resolve = rt.directory.resolve_many([raw["owner"]]).get
+    try:
+        with rt.db.write() as session:
+            initiative, changed = inventory.update(
+                session,
+                initiative_id=int(act.meta["id"]),
+                raw=raw,
+                viewer=viewer,
+                resolve_user=resolve,
+                delegates=_delegates(act),
             )
+    except Invalid as exc:
+        ack(response_action="errors", errors=field_errors(exc, fields=set(COLUMNS)))
+        return
+    except Forbidden as exc:
+        ack(response_action="errors", errors={"name": error_text(exc)})
+        return
+    ack()
+    if changed:
+        rt.warm_questions()
+    text = say(TEMPLATE, "updated", i=initiative, changed=changed)
+    rt.post(key=f"{act.key}:updated", target=act.user_id, text=text)
 
-    @app.view(Callback.REGISTER)
-    def submit_register(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        on_register_submit(rt, ack, client, user_id=body["user"]["id"], view=view)
 
-    @app.view(Callback.EDIT)
-    def submit_edit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        on_edit_submit(rt, ack, client, user_id=body["user"]["id"], view=view)
+LISTENERS: tuple[Route, ...] = (
+    ("action", Action.REGISTER_OPEN, open_register),
+    ("action", Action.EDIT_OPEN, open_edit),
+    ("view", Callback.REGISTER, submit_register),
+    ("view", Callback.EDIT, submit_edit),
+)
+
+
+def _ephemeral(respond: Respond) -> Callable[[str], object]:
+    """An error for whoever clicked, under the card they clicked on (which stays)."""
+    return lambda text: respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _raw_fields(values: Mapping[str, Any]) -> dict[str, str]:
+    return {key: values.get(key) or "" for key in COLUMNS}
+
+
+def _delegates(act: Act) -> list[str]:
+    return list(act.values.get(Block.DELEGATES) or [])
+
+
+def _register(
+    rt: Runtime, act: Act, *, raw: dict[str, str], confirmed: bool
+) -> tuple[Initiative | None, list[Similar], str]:
+    """(the new initiative, those like it, the governance channel); no initiative when
+    some are alike and the person has not confirmed yet (nothing is saved then)."""
+    resolve = rt.directory.resolve_many([raw["owner"]]).get
+    with rt.db.write() as session:
+        inventory.validate(session, raw=raw, resolve_user=resolve)
+        similar = inventory.similar(
+            session,
+            name=raw["name"],
+            department=raw["department"],
+            description=raw["description"],
+            use_case=raw["use_case"],
+            provider=raw["provider"],
+        )
+        if similar and not confirmed:
+            return None, similar, ""
+        initiative = inventory.register(
+            session, raw=raw, actor=act.user_id, resolve_user=resolve, delegates=_delegates(act)
+        )
+        return initiative, similar, ws.get(session, "governance_channel")
+
+
+def _tell_registered(
+    rt: Runtime, act: Act, initiative: Initiative, *, similar: list[Initiative], governance: str
+) -> None:
+    """The registrar, the owner when someone registered it for them, and governance
+    when it looks like initiatives elsewhere."""
+    text = say(TEMPLATE, "registered", i=initiative, similar=similar)
+    rt.post(key=f"{act.key}:registered", target=act.user_id, text=text)
+    if initiative.owner_id != act.user_id:
+        text = say(TEMPLATE, "registered_for_you", i=initiative, actor=act.user_id)
+        rt.post(key=f"{act.key}:owner", target=initiative.owner_id, text=text)
+    if similar and governance:
+        text = say(TEMPLATE, "governance_sprawl", i=initiative, actor=act.user_id, similar=similar)
+        rt.post(key=f"{act.key}:sprawl", target=governance, text=text)
+
+
+def _ask_to_confirm(
+    ack: Ack, *, raw: dict[str, str], delegates: list[str], similar: list[Similar], shown: bool
+) -> None:
+    if shown:
+        # The warning was on screen and the box was left unticked.
+        text = say("errors.j2", "problem", "sprawl_unconfirmed", {}, plain=True)
+        ack(response_action="errors", errors={Block.SPRAWL_ACK: text})
+        return
+    modal = views.initiative_modal(
+        mode="register", values=raw, delegates=delegates, similar=similar
+    )
+    ack(response_action="update", view=modal)
+
+
+# What /aigov register, edit, show and list do (bot/listeners/commands.py calls these).
 
 
 def open_register_modal(client: WebClient, *, trigger_id: str, user_id: str) -> None:
@@ -78,108 +187,6 @@ def open_edit_modal(
     client.views_open(trigger_id=trigger_id, view=view)
 
 
-def _raw_fields(values: dict[str, Any]) -> dict[str, str]:
-    return {key: values.get(key) or "" for key in COLUMNS}
-
-
-def on_register_submit(
-    rt: Runtime, ack: Ack, client: WebClient, *, user_id: str, view: dict
-) -> None:
-    values = bk.form_values(view)
-    raw = _raw_fields(values)
-    delegates = values.get(Block.DELEGATES) or []
-    shown_warning = Block.SPRAWL_ACK in values
-    confirmed = "yes" in (values.get(Block.SPRAWL_ACK) or [])
-    resolve = rt.directory.resolve_many([raw["owner"]]).get
-    try:
-        with rt.db.write() as session:
-            inventory.validate(session, raw=raw, resolve_user=resolve)
-            similar = inventory.similar(
-                session,
-                name=raw["name"],
-                department=raw["department"],
-                description=raw["description"],
-                use_case=raw["use_case"],
-                provider=raw["provider"],
-            )
-            if similar and not confirmed:
-                _ask_to_confirm(
-                    ack, raw=raw, delegates=delegates, similar=similar, shown=shown_warning
-                )
-                return
-            initiative = inventory.register(
-                session,
-                raw=raw,
-                actor=user_id,
-                resolve_user=resolve,
-                delegates=delegates,
-            )
-            governance = ws.get(session, "governance_channel")
-    except Invalid as exc:
-        ack(response_action="errors", errors=field_errors(exc, fields=set(COLUMNS)))
-        return
-    ack()
-    rt.warm_questions()  # a new name for questions to know
-    similar_rows = [s.initiative for s in similar]
-    client.chat_postMessage(
-        channel=user_id, text=say(TEMPLATE, "registered", i=initiative, similar=similar_rows)
-    )
-    if initiative.owner_id != user_id:
-        text = say(TEMPLATE, "registered_for_you", i=initiative, actor=user_id)
-        client.chat_postMessage(channel=initiative.owner_id, text=text)
-    if similar_rows and governance:
-        text = say(TEMPLATE, "governance_sprawl", i=initiative, actor=user_id, similar=similar_rows)
-        client.chat_postMessage(channel=governance, text=text)
-
-
-def _ask_to_confirm(
-    ack: Ack, *, raw: dict[str, str], delegates: list[str], similar: list, shown: bool
-) -> None:
-    if shown:
-        # The warning was on screen and the box was left unticked.
-        ack(
-            response_action="errors",
-            errors={
-                Block.SPRAWL_ACK: say("errors.j2", "problem", "sprawl_unconfirmed", {}, plain=True)
-            },
-        )
-        return
-    modal = views.initiative_modal(
-        mode="register", values=raw, delegates=delegates, similar=similar
-    )
-    ack(response_action="update", view=modal)
-
-
-def on_edit_submit(rt: Runtime, ack: Ack, client: WebClient, *, user_id: str, view: dict) -> None:
-    values = bk.form_values(view)
-    initiative_id = int(json.loads(view.get("private_metadata") or "{}")["id"])
-    viewer = rt.viewer(user_id)
-    raw = _raw_fields(values)
-    resolve = rt.directory.resolve_many([raw["owner"]]).get
-    try:
-        with rt.db.write() as session:
-            initiative, changed = inventory.update(
-                session,
-                initiative_id=initiative_id,
-                raw=raw,
-                viewer=viewer,
-                resolve_user=resolve,
-                delegates=values.get(Block.DELEGATES) or [],
-            )
-    except Invalid as exc:
-        ack(response_action="errors", errors=field_errors(exc, fields=set(COLUMNS)))
-        return
-    except Forbidden as exc:
-        from bot.listeners.common import error_text
-
-        ack(response_action="errors", errors={"name": error_text(exc)})
-        return
-    ack()
-    if changed:
-        rt.warm_questions()
-    client.chat_postMessage(channel=user_id, text=say(TEMPLATE, "updated", i=initiative, changed=changed))
-
-
 def show(rt: Runtime, respond: Reply, *, user_id: str, query: str) -> None:
     """`/aigov show <initiative>`: the card, figures only for those allowed."""
     viewer = rt.viewer(user_id)
@@ -189,22 +196,16 @@ def show(rt: Runtime, respond: Reply, *, user_id: str, query: str) -> None:
         currency = ws.get(session, "currency")
         allowed = can_see_figures(viewer, owner_id=initiative.owner_id, delegates=delegates)
         quarter = ws.calendar(session).quarter_of(rt.today())
-        quarter_figures = (
+        summary = (
             figures.summarize(session, initiative=initiative, period=quarter) if allowed else None
         )
+    editable = can_edit(viewer, owner_id=initiative.owner_id, delegates=delegates)
     blocks = views.card(
-        initiative,
-        delegates=delegates,
-        show_figures=allowed,
-        can_edit=can_edit(viewer, owner_id=initiative.owner_id, delegates=delegates),
-        currency=currency,
+        initiative, delegates=delegates, show_figures=allowed, can_edit=editable, currency=currency
     )
-    if quarter_figures is not None:
+    if summary is not None:
         section = figure_views.card_section(
-            quarter_figures,
-            period=quarter.describe(),
-            currency=currency,
-            unit=initiative.outcome_unit,
+            summary, period=quarter.describe(), currency=currency, unit=initiative.outcome_unit
         )
         blocks.insert(2, section)
     respond(text=initiative.name, blocks=blocks, response_type="ephemeral")
@@ -217,7 +218,23 @@ def list_(rt: Runtime, respond: Reply, *, user_id: str, text: str) -> None:
         rows = inventory.list_initiatives(session, text=text)
         delegates = inventory.delegates_by_initiative(session, [r.id for r in rows if r.id])
         currency = ws.get(session, "currency")
-    budgets = {}
+    budgets = _visible_budgets(viewer, rows, delegates=delegates, currency=currency)
+    respond(
+        text=say(TEMPLATE, "list_header", count=len(rows), text=text, total=len(rows)),
+        blocks=views.inventory_list(rows, text=text, budgets=budgets),
+        response_type="ephemeral",
+    )
+
+
+def _visible_budgets(
+    viewer: Viewer,
+    rows: Sequence[Initiative],
+    *,
+    delegates: Mapping[int, list[str]],
+    currency: str,
+) -> dict[int, str]:
+    """{initiative id: its budget, short} for the initiatives whose figures `viewer` sees."""
+    budgets: dict[int, str] = {}
     for row in rows:
         allowed = can_see_figures(
             viewer, owner_id=row.owner_id, delegates=delegates.get(row.id or 0, [])
@@ -225,9 +242,4 @@ def list_(rt: Runtime, respond: Reply, *, user_id: str, text: str) -> None:
         if allowed and row.budget_micros is not None and row.budget_period:
             amount = format_money(row.budget_micros, currency, micros=True)
             budgets[row.id or 0] = say(TEMPLATE, "budget_short", amount, row.budget_period)
-    blocks = views.inventory_list(rows, text=text, budgets=budgets)
-    respond(
-        text=say(TEMPLATE, "list_header", count=len(rows), text=text, total=len(rows)),
-        blocks=blocks,
-        response_type="ephemeral",
-    )
+    return budgets

@@ -12,10 +12,9 @@ from bot.outbox.post import MESSAGE, render_message
 from bot.outbox.sender import Rendered, Renderer
 from bot.views import alerts as alert_views
 from bot.views import blocks as bk
-from bot.views import charts
 from bot.views import report as report_views
 from bot.views import review as views
-from storage.models import Alert, Initiative, ReviewCycle
+from storage.models import ReviewCycle
 from templates import say, tables
 from workflows.budgets import alerts
 from workflows.core import settings as ws
@@ -26,8 +25,7 @@ TEMPLATE = "review.j2"
 
 
 def _cycle(session: Session, cycle_id: int) -> tuple[ReviewCycle, Any]:
-    cycle = session.get(ReviewCycle, cycle_id)
-    assert cycle is not None
+    cycle = review.get_cycle(session, cycle_id)
     return cycle, ws.calendar(session).quarter_of(cycle.period_start)
 
 
@@ -68,7 +66,9 @@ def submitted(session: Session, params: dict[str, Any]) -> Rendered:
     request, cycle, initiative = review.get_request(session, params["request_id"])
     quarter = ws.calendar(session).quarter_of(cycle.period_start)
     return Rendered(
-        text=say(TEMPLATE, "submitted", initiative, quarter.label, request, views.rule_text(request.rule))
+        text=say(
+            TEMPLATE, "submitted", initiative, quarter.label, request, views.rule_text(request.rule)
+        )
     )
 
 
@@ -122,34 +122,19 @@ def report_summary(session: Session, params: dict[str, Any]) -> Rendered:
 def report_file(session: Session, params: dict[str, Any]) -> Rendered:
     """The full report (Markdown) or its chart (PNG), in the summary's thread."""
     data = _report(session, params["cycle_id"])
-    code = data.quarter_code
     if params["part"] == "chart":
-        return Rendered(
-            text="",
-            file=charts.spend_and_value_png(data),
-            filename=f"aigov-{code}.png",
-            title=say("report.j2", "chart_title", data.quarter_label, plain=True),
-        )
-    body = report_views.markdown(data, ws.get(session, "currency")).encode("utf-8")
-    return Rendered(
-        text="",
-        file=body,
-        filename=f"aigov-report-{code}.md",
-        title=say("report.j2", "file_title", data.quarter_label, plain=True),
-    )
+        file = report_views.chart_file(data)
+    else:
+        file = report_views.markdown_file(data, ws.get(session, "currency"))
+    return Rendered(text="", file=file.content, filename=file.filename, title=file.title)
 
 
 def alert_notice(session: Session, params: dict[str, Any]) -> Rendered:
     """Budget alerts, grouped: the owner's DM, or the governance post with buttons."""
-    rows = []
-    for alert_id in params["alert_ids"]:
-        alert = session.get(Alert, alert_id)
-        if alert is None:
-            continue
-        initiative = session.get(Initiative, alert.initiative_id) if alert.initiative_id else None
-        rows.append((alert, initiative.name if initiative else alert.department or ""))
     text, blocks = alert_views.notice(
-        rows, currency=ws.get(session, "currency"), buttons=params.get("buttons", False)
+        alerts.notice_rows(session, params["alert_ids"]),
+        currency=ws.get(session, "currency"),
+        buttons=params.get("buttons", False),
     )
     return Rendered(text=text, blocks=blocks)
 

@@ -1,4 +1,5 @@
-"""Views of budget alerts: the grouped notice with its buttons, the raise-budget modal."""
+"""Views of budget alerts: the grouped notice with its buttons, the `/aigov alerts`
+listing, the raise-budget modal."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from collections.abc import Sequence
 
 from bot.ids import Action, Callback
 from bot.views import blocks as bk
-from storage.models import BUDGET_PERIODS, Alert
+from storage.models import BUDGET_PERIODS, Alert, AlertStatus
 from templates import say, tables
 
 TEMPLATE = "alerts.j2"
 MAX_ALERTS = 15  # up to 3 blocks each within Slack's 50 per message
+MAX_LISTED = 40  # lines of `/aigov alerts`, well within an ephemeral message
 
 
 def line(alert: Alert, name: str, currency: str) -> str:
@@ -28,9 +30,9 @@ def notice(
         blocks.append(bk.section(line(alert, name, currency)))
         if not buttons:
             continue
-        if alert.status != "open":
+        if alert.status != AlertStatus.OPEN:
             blocks.append(bk.context(say(TEMPLATE, "state", alert)))
-        if alert.status in ("open", "snoozed"):
+        if alert.status in (AlertStatus.OPEN, AlertStatus.SNOOZED):
             value = str(alert.id)
             elements = [
                 bk.button(w.BUTTONS["ack"], Action.ALERT_ACK, value=value, style="primary"),
@@ -44,6 +46,18 @@ def notice(
     return head, blocks
 
 
+def listing(alerts: Sequence[tuple[Alert, str]], *, currency: str, scoped: bool) -> str:
+    """`/aigov alerts`: a header and a line with its state per alert (the newest first)."""
+    if not alerts:
+        return say(TEMPLATE, "none_open", scoped)
+    lines = [say(TEMPLATE, "listing_header", len(alerts), scoped)]
+    lines += [
+        f"{line(alert, name, currency)} _{say(TEMPLATE, 'state', alert)}_"
+        for alert, name in list(alerts)[:MAX_LISTED]
+    ]
+    return "\n".join(lines)
+
+
 def raise_modal(*, alert: Alert, amount: str, period: str | None) -> bk.Block:
     w = tables(TEMPLATE)
     periods = [(p, w.PERIOD_NAMES[p]) for p in BUDGET_PERIODS]
@@ -52,7 +66,7 @@ def raise_modal(*, alert: Alert, amount: str, period: str | None) -> bk.Block:
         callback_id=Callback.ALERT_RAISE,
         blocks=[
             bk.text_input("budget_amount", w.LABELS["budget_amount"], initial=amount),
-            bk.select(
+            bk.choice_input(
                 "budget_period", w.LABELS["budget_period"], periods, initial=period or "quarter"
             ),
         ],

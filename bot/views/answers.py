@@ -50,11 +50,18 @@ def _table(result: Answer, plain: bool) -> tuple[str, list[bk.Block]]:
             for n, row in enumerate(result.rows[:MAX_ROWS], start=1)
         ]
         if len(result.rows) > MAX_ROWS:  # a long table is cut, and says so
-            body.append(say(TEMPLATE, "more_rows", len(result.rows) - MAX_ROWS, MAX_ROWS, plain=plain))
+            body.append(
+                say(TEMPLATE, "more_rows", len(result.rows) - MAX_ROWS, MAX_ROWS, plain=plain)
+            )
     blocks = [bk.section(head), *bk.sections(body)]
     if result.query.measure != "status":
         blocks.append(bk.context(say(TEMPLATE, "details", result, plain=plain)))
     return head, blocks[: bk.MESSAGE_BLOCKS]
+
+
+def not_shared() -> bk.Block:
+    """The note under a `share` answer kept private: not everyone in the channel may see it."""
+    return bk.context(say(TEMPLATE, "not_shared"))
 
 
 def _choices(result: Ambiguous) -> list[bk.Block]:

@@ -106,7 +106,7 @@ def text_input(
     return _input(block_id, label, element, optional=optional, hint=hint)
 
 
-def select(
+def choice_input(
     block_id: str,
     label: str,
     options: Sequence[tuple[str, str]],
@@ -122,14 +122,14 @@ def select(
     return _input(block_id, label, element, optional=optional)
 
 
-def user_select(block_id: str, label: str, *, initial: str | None = None) -> Block:
+def person_input(block_id: str, label: str, *, initial: str | None = None) -> Block:
     element: Block = {"type": "users_select", "action_id": block_id}
     if initial:
         element["initial_user"] = initial
     return _input(block_id, label, element)
 
 
-def users_select(
+def people_input(
     block_id: str, label: str, *, initial: Sequence[str] = (), optional: bool = True
 ) -> Block:
     element: Block = {"type": "multi_users_select", "action_id": block_id}

@@ -31,7 +31,7 @@ def record_modal(
     options = [(m.iso, m.label) for m in months]
     blocks: list[bk.Block] = [
         bk.section(say(TEMPLATE, "record_intro", name, month.label)),
-        bk.select("month", w.LABELS["month"], options, initial=month.iso),
+        bk.choice_input("month", w.LABELS["month"], options, initial=month.iso),
     ]
     for category in CATEGORIES:
         label = say(TEMPLATE, "category_label", category, plain=True)

@@ -53,15 +53,15 @@ def initiative_modal(
         text("description", multiline=True),
         text("department", optional=False),
         text("cost_center"),
-        bk.user_select("owner", labels["owner"], initial=values.get("owner") or None),
-        bk.users_select(Block.DELEGATES, labels["delegates"], initial=delegates),
-        bk.select("stage", labels["stage"], stages, initial=values.get("stage") or "pilot"),
+        bk.person_input("owner", labels["owner"], initial=values.get("owner") or None),
+        bk.people_input(Block.DELEGATES, labels["delegates"], initial=delegates),
+        bk.choice_input("stage", labels["stage"], stages, initial=values.get("stage") or "pilot"),
         text("use_case"),
         text("provider"),
         text("model"),
         bk.date_input("launched_on", labels["launched_on"], initial=values.get("launched_on", "")),
         text("budget_amount"),
-        bk.select(
+        bk.choice_input(
             "budget_period",
             labels["budget_period"],
             periods,
@@ -105,10 +105,14 @@ def card(
 ) -> list[bk.Block]:
     """One initiative's card; figures only when the viewer may see them."""
     budget = budget_facts(i, currency) if show_figures else None
-    body = say(TEMPLATE, "card_body", i=i, delegates=delegates, show_figures=show_figures, budget=budget)
+    body = say(
+        TEMPLATE, "card_body", i=i, delegates=delegates, show_figures=show_figures, budget=budget
+    )
     blocks = [bk.header(i.name), bk.section(body)]
     if can_edit:
-        edit = bk.button(say(TEMPLATE, "button", "edit", plain=True), Action.EDIT_OPEN, value=str(i.id))
+        edit = bk.button(
+            say(TEMPLATE, "button", "edit", plain=True), Action.EDIT_OPEN, value=str(i.id)
+        )
         record = bk.button(
             say("figures.j2", "button", "record", plain=True), Action.RECORD_OPEN, value=str(i.id)
         )
@@ -124,5 +128,7 @@ def inventory_list(
         return [bk.section(say(TEMPLATE, "list_empty", text=text))]
     shown = initiatives[:LIST_LIMIT]
     lines = [say(TEMPLATE, "list_line", i=i, budget=budgets.get(i.id or 0, "")) for i in shown]
-    head = bk.section(say(TEMPLATE, "list_header", count=len(shown), text=text, total=len(initiatives)))
+    head = bk.section(
+        say(TEMPLATE, "list_header", count=len(shown), text=text, total=len(initiatives))
+    )
     return [head, *bk.sections(lines)][: bk.MESSAGE_BLOCKS]

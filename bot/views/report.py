@@ -8,8 +8,10 @@ The data is `workflows.reviews.report.PortfolioReport`; the words are templates/
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bot.views import blocks as bk
+from bot.views import charts
 from templates import people, render, render_html, say
 from workflows.reviews.report import PortfolioReport
 
@@ -36,6 +38,33 @@ def markdown(report: PortfolioReport, currency: str | None = None) -> str:
             md=md_escape,
         )
     return text + "\n"
+
+
+@dataclass(frozen=True)
+class File:
+    """A file to share in Slack: its bytes, name and title."""
+
+    content: bytes
+    filename: str
+    title: str
+
+
+def markdown_file(report: PortfolioReport, currency: str | None = None) -> File:
+    """The full report as a Markdown file (posted with the summary, or to who asked)."""
+    return File(
+        content=markdown(report, currency).encode("utf-8"),
+        filename=f"aigov-report-{report.quarter_code}.md",
+        title=say(TEMPLATE, "file_title", report.quarter_label, plain=True),
+    )
+
+
+def chart_file(report: PortfolioReport) -> File:
+    """Spend and value per initiative as a PNG file."""
+    return File(
+        content=charts.spend_and_value_png(report),
+        filename=f"aigov-{report.quarter_code}.png",
+        title=say(TEMPLATE, "chart_title", report.quarter_label, plain=True),
+    )
 
 
 def html(report: PortfolioReport, currency: str | None = None) -> str:

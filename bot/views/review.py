@@ -7,7 +7,15 @@ from typing import Any
 
 from bot.ids import Action, Callback
 from bot.views import blocks as bk
-from storage.models import CATEGORIES, DECISIONS, Initiative, ReviewCycle, ReviewRequest
+from storage.models import (
+    CATEGORIES,
+    DECISIONS,
+    Decision,
+    Initiative,
+    RequestStatus,
+    ReviewCycle,
+    ReviewRequest,
+)
 from templates import environment, say, tables
 from workflows.figures.figures import InitiativeFigures
 
@@ -35,7 +43,7 @@ def prompt(
     label = period.split(",")[0]  # "Q3 2026"
     blocks = [bk.header(say(TEMPLATE, "prompt_header", label, plain=True)), bk.section(intro)]
     blocks += _request_lines(rows)
-    if any(r.status == "pending" for r, _ in rows):
+    if any(r.status == RequestStatus.PENDING for r, _ in rows):
         blocks.append(_chase_actions(cycle))
     return intro, blocks
 
@@ -44,9 +52,9 @@ def _request_lines(rows: Sequence[tuple[ReviewRequest, Initiative]]) -> list[bk.
     blocks = []
     for request, initiative in rows[:MAX_LISTED]:
         accessory = None
-        if request.status != "decided":
-            name = "report" if request.status == "pending" else "amend"
-            style = "primary" if request.status == "pending" else None
+        if request.status != RequestStatus.DECIDED:
+            pending = request.status == RequestStatus.PENDING
+            name, style = ("report", "primary") if pending else ("amend", None)
             accessory = _button(name, Action.REVIEW_REPORT, str(request.id), style)
         blocks.append(bk.section(say(TEMPLATE, "request_line", initiative, request), accessory=accessory))
     return blocks
@@ -65,7 +73,7 @@ def _chase_actions(cycle: ReviewCycle) -> bk.Block:
 def reminder(
     *, cycle: ReviewCycle, number: int, rows: Sequence[tuple[ReviewRequest, Initiative]]
 ) -> tuple[str, list[bk.Block]]:
-    waiting = [(r, i) for r, i in rows if r.status == "pending"]
+    waiting = [(r, i) for r, i in rows if r.status == RequestStatus.PENDING]
     if not waiting:
         text = say(TEMPLATE, "nothing_left")
         return text, [bk.section(text)]
@@ -123,7 +131,7 @@ def report_modal(
         bk.text_input(
             "note", w.LABELS["note"], initial=request.notes or "", optional=True, multiline=True
         ),
-        bk.select(
+        bk.choice_input(
             "owner_recommendation",
             w.LABELS["owner_recommendation"],
             [(d, w.DECISION_NAMES[d]) for d in DECISIONS],
@@ -159,7 +167,7 @@ def card(
     ]
     if request.recommendation:
         blocks.append(bk.section(say(TEMPLATE, "card_verdict", request, rule_text(request.rule))))
-    if request.status == "decided":
+    if request.status == RequestStatus.DECIDED:
         blocks.append(bk.context(say(TEMPLATE, "card_decided", request)))
     else:
         blocks.append(
@@ -169,7 +177,7 @@ def card(
                         d,
                         f"{Action.REVIEW_DECIDE}.{d}",
                         str(request.id),
-                        "danger" if d == "kill" else None,
+                        "danger" if d == Decision.KILL else None,
                     )
                     for d in DECISIONS
                 )
@@ -195,13 +203,13 @@ def decide_modal(*, request: ReviewRequest, initiative: Initiative, decision: st
 
 def delegate_modal(*, cycle_id: int, rows: Sequence[tuple[ReviewRequest, Initiative]]) -> bk.Block:
     w = tables(TEMPLATE)
-    options = [(str(r.id), i.name) for r, i in rows if r.status != "decided"]
+    options = [(str(r.id), i.name) for r, i in rows if r.status != RequestStatus.DECIDED]
     return bk.modal(
         title=w.TITLES["delegate"],
         callback_id=Callback.REVIEW_DELEGATE,
         blocks=[
-            bk.user_select("delegate_to", w.LABELS["delegate_to"]),
-            bk.select(
+            bk.person_input("delegate_to", w.LABELS["delegate_to"]),
+            bk.choice_input(
                 "delegate_which",
                 w.LABELS["delegate_which"],
                 options,

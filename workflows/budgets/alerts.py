@@ -18,14 +18,22 @@ from sqlmodel import Session, col, select
 
 from storage.models import Alert, CostRecord, DepartmentBudget, FocusRule, Initiative
 from storage.upsert import insert_ignore
+from workflows.budgets import budgets
 from workflows.core import audit, outbox
 from workflows.core import settings as ws
-from workflows.core.access import Viewer, is_steward
+from workflows.core.access import (
+    Viewer,
+    can_see_figures,
+    is_steward,
+    may_set_budget,
+    sees_portfolio,
+)
 from workflows.core.errors import Forbidden, Invalid, NotFound
 from workflows.core.periods import FiscalCalendar, Month, Period
 from workflows.figures import figures
 from workflows.figures.figures import Scope
 from workflows.inventory import inventory
+from workflows.reviews import review_requests
 
 NOTICE = "alerts.notice"
 MIN_FORECAST_DAYS = 7  # a run rate from fewer days says little
@@ -371,8 +379,9 @@ def get_alert(session: Session, alert_id: int) -> Alert:
 
 
 def may_handle(session: Session, viewer: Viewer, alert: Alert) -> bool:
-    """Acknowledge and snooze: the owner (or a delegate), admins and leaders."""
-    if viewer.is_admin or viewer.is_leader:
+    """Acknowledge and snooze: whoever may set budgets handles every alert (a
+    department's too), an initiative's owner and delegates handle its own."""
+    if may_set_budget(viewer):
         return True
     initiative = session.get(Initiative, alert.initiative_id) if alert.initiative_id else None
     if initiative is None:
@@ -444,3 +453,97 @@ def refresh_after_check(session: Session, resolved: list[Alert], *, now: datetim
     """Edit governance notices whose alerts were just resolved."""
     for alert in resolved:
         _refresh_notice(session, alert, f"resolved:{alert.id}", now=now)
+
+
+def named(session: Session, alerts: list[Alert]) -> list[tuple[Alert, str]]:
+    """Each alert with what it is about: its initiative's name, or its department."""
+    ids = {a.initiative_id for a in alerts if a.initiative_id is not None}
+    query = select(Initiative.id, Initiative.name).where(col(Initiative.id).in_(ids))
+    names: dict[int | None, str] = dict(session.exec(query).all()) if ids else {}
+    return [(a, names.get(a.initiative_id) or a.department or "") for a in alerts]
+
+
+def notice_rows(session: Session, alert_ids: list[int]) -> list[tuple[Alert, str]]:
+    """The alerts of a notice that still exist, in its order, with their names."""
+    found = [session.get(Alert, alert_id) for alert_id in alert_ids]
+    return named(session, [a for a in found if a is not None])
+
+
+@dataclass(frozen=True)
+class Visible:
+    """The unresolved alerts someone may see, newest first, with their names."""
+
+    alerts: list[tuple[Alert, str]]
+    scoped: bool  # only their own initiatives' (they do not see the portfolio)
+
+
+def visible_to(session: Session, *, viewer: Viewer) -> Visible:
+    """`/aigov alerts`: everything for those who see the portfolio, else the alerts of
+    the initiatives whose figures the viewer may see."""
+    if sees_portfolio(viewer):
+        return Visible(named(session, visible_alerts(session, initiative_ids=None)), False)
+    rows = inventory.list_initiatives(session)
+    delegates = inventory.delegates_by_initiative(session, [i.id for i in rows if i.id])
+    mine = {
+        i.id
+        for i in rows
+        if i.id and can_see_figures(viewer, owner_id=i.owner_id, delegates=delegates[i.id])
+    }
+    return Visible(named(session, visible_alerts(session, initiative_ids=mine)), True)
+
+
+@dataclass(frozen=True)
+class AlertBudget:
+    """An alert and the budget of its initiative (None: no budget, or no initiative)."""
+
+    alert: Alert
+    micros: int | None
+    period: str | None
+
+
+def budget_of(session: Session, *, alert_id: int) -> AlertBudget:
+    """What the Raise budget modal starts from."""
+    alert = get_alert(session, alert_id)
+    initiative = session.get(Initiative, alert.initiative_id) if alert.initiative_id else None
+    if initiative is None:
+        return AlertBudget(alert, None, None)
+    return AlertBudget(alert, initiative.budget_micros, initiative.budget_period)
+
+
+def raise_budget(
+    session: Session,
+    *,
+    alert_id: int,
+    viewer: Viewer,
+    amount_text: str,
+    period_text: str,
+    now: datetime,
+) -> budgets.BudgetChange:
+    """The Raise budget modal: a new budget for the alert's initiative (admins, leaders).
+    The alerts it resolves are resolved by the next check."""
+    currency = ws.get(session, "currency")
+    micros, period = budgets.parse(amount_text, period_text, currency=currency)
+    alert = get_alert(session, alert_id)
+    initiative = session.get(Initiative, alert.initiative_id) if alert.initiative_id else None
+    if initiative is None:
+        raise NotFound(kind="initiative", query=f"#{alert.initiative_id}")
+    budgets.set_initiative_budget(
+        session, initiative=initiative, viewer=viewer, micros=micros, period=period, now=now
+    )
+    return budgets.BudgetChange.of(initiative, micros, period, currency)
+
+
+def open_review(
+    session: Session, *, alert_id: int, viewer: Viewer, today: date, now: datetime
+) -> str:
+    """An off-cycle review of the alert's initiative (leaders, admins); its name."""
+    alert = get_alert(session, alert_id)
+    request = review_requests.open_off_cycle(
+        session,
+        initiative_id=alert.initiative_id or 0,
+        viewer=viewer,
+        quarter=ws.calendar(session).quarter_of(today),
+        now=now,
+    )
+    initiative = session.get(Initiative, request.initiative_id)
+    return initiative.name if initiative else ""

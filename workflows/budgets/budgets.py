@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
@@ -12,7 +13,23 @@ from workflows.core import settings as ws
 from workflows.core.access import Viewer, may_set_budget
 from workflows.core.errors import Forbidden, Invalid, Problem
 from workflows.core.money import MoneyError, parse_amount, to_micros
+from workflows.inventory import inventory
 from workflows.inventory.fields import name_key
+
+
+@dataclass(frozen=True)
+class BudgetChange:
+    """A budget just set: what it is now, and whose it is (None: a department's)."""
+
+    name: str
+    micros: int
+    period: str
+    currency: str
+    owner_id: str | None = None
+
+    @classmethod
+    def of(cls, initiative: Initiative, micros: int, period: str, currency: str) -> BudgetChange:
+        return cls(initiative.name, micros, period, currency, initiative.owner_id)
 
 
 def parse(amount_text: str, period_text: str, *, currency: str) -> tuple[int, str]:
@@ -118,3 +135,29 @@ def set_department_budget(
         after={"budget_micros": micros, "budget_period": period},
     )
     return row
+
+
+def set_budget(
+    session: Session,
+    *,
+    viewer: Viewer,
+    amount_text: str,
+    period_text: str,
+    now: datetime,
+    initiative_query: str = "",
+    department: str | None = None,
+) -> BudgetChange:
+    """Set the budget of a department (when named) or of the initiative `initiative_query`
+    finds, from what someone typed."""
+    currency = ws.get(session, "currency")
+    micros, period = parse(amount_text, period_text, currency=currency)
+    if department is not None:
+        set_department_budget(
+            session, department=department, viewer=viewer, micros=micros, period=period, now=now
+        )
+        return BudgetChange(department, micros, period, currency)
+    initiative = inventory.find(session, query=initiative_query)
+    set_initiative_budget(
+        session, initiative=initiative, viewer=viewer, micros=micros, period=period, now=now
+    )
+    return BudgetChange.of(initiative, micros, period, currency)

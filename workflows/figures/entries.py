@@ -16,8 +16,9 @@ from sqlmodel import Session, select
 
 from storage.models import CATEGORIES, CostRecord, Initiative, OutcomeRecord
 from workflows.core.access import Viewer, can_edit
-from workflows.core.errors import Forbidden, Invalid, Problem
+from workflows.core.errors import Forbidden, Invalid, NotFound, Problem
 from workflows.core.money import MICROS, MoneyError, from_micros, parse_amount
+from workflows.figures import figures as spend
 from workflows.figures.costs import Figure, record_outcomes, record_reported
 from workflows.inventory import inventory
 
@@ -146,3 +147,45 @@ def as_text(micros: int) -> str:
         amount.quantize(Decimal("0.01")) if micros % (MICROS // 100) == 0 else amount.normalize(),
         "f",
     )
+
+
+def reportable(session: Session, *, initiative_id: int, viewer: Viewer) -> Initiative:
+    """The initiative whose figures the viewer is about to record (Forbidden if not theirs)."""
+    initiative = session.get(Initiative, initiative_id)
+    if initiative is None:
+        raise NotFound(kind="initiative", query=f"#{initiative_id}")
+    check_may_report(session, viewer=viewer, initiative=initiative)
+    return initiative
+
+
+def record_month(
+    session: Session, *, initiative_id: int, viewer: Viewer, start: date, entry: EnteredFigures
+) -> tuple[Initiative, bool]:
+    """A month's figures typed into the record-figures modal; whether anything changed."""
+    initiative = reportable(session, initiative_id=initiative_id, viewer=viewer)
+    changed = record_entry(
+        session,
+        initiative=initiative,
+        kind="month",
+        start=start,
+        entry=entry,
+        actor=viewer.user_id,
+        source="manual",
+        origin="record figures",
+    )
+    return initiative, changed
+
+
+def billed_values(session: Session, *, initiative_id: int, period: object) -> dict[str, str]:
+    """What was billed in `period` per category, as form text (a review report's prefill)."""
+    first, last = spend.bounds(period)
+    by_category = spend.spend_by(
+        session,
+        scope=spend.Scope(initiative_ids=(initiative_id,)),
+        first=first,
+        last=last,
+        group="category",
+    )
+    # To the cent: the billed figure counts anyway; the prefill is a starting point.
+    cents = {c: round(s.billed_micros, -4) for c, s in by_category.items() if s.billed_micros}
+    return {str(c): as_text(micros) for c, micros in cents.items()}

@@ -157,6 +157,15 @@ def delegates_by_initiative(session: Session, ids: Iterable[int]) -> dict[int, l
     return result
 
 
+def stewards(session: Session, *, ids: Iterable[int]) -> list[tuple[str, list[str]]]:
+    """(owner, delegates) of each of these initiatives that still exists: who, besides
+    leaders and admins, may see its figures."""
+    ids = list(ids)
+    delegates = delegates_by_initiative(session, ids)
+    found = [session.get(Initiative, i) for i in ids]
+    return [(i.owner_id, delegates.get(i.id or 0, [])) for i in found if i is not None]
+
+
 def find(session: Session, *, query: str) -> Initiative:
     """The initiative named `query` (case-insensitive, or `#id`), else NotFound with suggestions."""
     text = query.strip()

@@ -14,7 +14,17 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from storage.models import DECISIONS, Initiative, Person, ReviewCycle, ReviewRequest
+from storage.models import (
+    DECISIONS,
+    CycleStatus,
+    Decision,
+    Initiative,
+    Person,
+    RequestStatus,
+    ReviewCycle,
+    ReviewRequest,
+    Stage,
+)
 from storage.upsert import insert_ignore
 from workflows.core import audit, outbox
 from workflows.core import settings as ws
@@ -23,7 +33,12 @@ from workflows.core.errors import Conflict, Forbidden, Invalid, NotFound, Proble
 from workflows.core.hours import next_working_time
 from workflows.core.periods import Quarter
 from workflows.figures import figures
-from workflows.figures.entries import EnteredFigures, record_entry
+from workflows.figures.entries import (
+    EnteredFigures,
+    billed_values,
+    entered_values,
+    record_entry,
+)
 from workflows.inventory import inventory
 from workflows.reviews import rules
 
@@ -65,7 +80,7 @@ def open_cycle(
         "quarter": quarter.code,
         "period_start": quarter.first_day,
         "period_end": quarter.last_day,
-        "status": "open",
+        "status": CycleStatus.OPEN,
         "opened_by": actor,
         "opened_at": now,
         "deadline_at": now + timedelta(days=days),
@@ -84,7 +99,7 @@ def open_cycle(
     )
     initiatives = list(
         session.exec(
-            select(Initiative).where(Initiative.stage != "retired").order_by(Initiative.id)
+            select(Initiative).where(Initiative.stage != Stage.RETIRED).order_by(Initiative.id)
         )
     )
     people = {
@@ -171,6 +186,13 @@ def working_time(session: Session, user_id: str, now: datetime) -> datetime:
     )
 
 
+def get_cycle(session: Session, cycle_id: int) -> ReviewCycle:
+    cycle = session.get(ReviewCycle, cycle_id)
+    if cycle is None:
+        raise NotFound(kind="review cycle", query=f"#{cycle_id}")
+    return cycle
+
+
 def get_request(session: Session, request_id: int) -> tuple[ReviewRequest, ReviewCycle, Initiative]:
     request = session.get(ReviewRequest, request_id)
     if request is None:
@@ -188,7 +210,7 @@ def open_request(
     request, cycle, initiative = get_request(session, request_id)
     if not may_report(session, viewer, request, initiative):
         raise Forbidden(action="report")
-    if request.status == "decided":
+    if request.status == RequestStatus.DECIDED:
         raise Conflict(reason="decided")
     return request, cycle, initiative
 
@@ -232,7 +254,11 @@ def submit(
         origin=f"review {cycle.quarter}",
     )
     first = request.version == 0
-    request.status, request.submitted_by, request.submitted_at = "submitted", viewer.user_id, now
+    request.status, request.submitted_by, request.submitted_at = (
+        RequestStatus.SUBMITTED,
+        viewer.user_id,
+        now,
+    )
     request.version += 1
     request.no_report = False
     request.notes, request.owner_recommendation = entry.note, owner_recommendation
@@ -352,20 +378,20 @@ def decide(
             {"decision": Problem("bad_choice", {"value": decision, "allowed": DECISIONS})}
         )
     request, cycle, initiative = get_request(session, request_id)
-    if request.status == "decided":
+    if request.status == RequestStatus.DECIDED:
         raise Conflict(reason="decided")
     request.status, request.decision, request.decided_by, request.decided_at = (
-        "decided",
+        RequestStatus.DECIDED,
         decision,
         viewer.user_id,
         now,
     )
     request.rationale = rationale.strip()[:3000]
     before_stage = initiative.stage
-    if decision == "kill":
-        initiative.stage = "retired"
-    elif decision == "scale" and initiative.stage == "pilot":
-        initiative.stage = "production"
+    if decision == Decision.KILL:
+        initiative.stage = Stage.RETIRED
+    elif decision == Decision.SCALE and initiative.stage == Stage.PILOT:
+        initiative.stage = Stage.PRODUCTION
     audit.record(
         session,
         actor=viewer.user_id,
@@ -397,7 +423,7 @@ def decide(
     )
     session.flush()
     if all(
-        r.status == "decided"
+        r.status == RequestStatus.DECIDED
         for r in session.exec(select(ReviewRequest).where(ReviewRequest.cycle_id == cycle.id))
     ):
         close(session, cycle=cycle, now=now, actor=viewer.user_id)
@@ -406,9 +432,9 @@ def decide(
 
 def close(session: Session, *, cycle: ReviewCycle, now: datetime, actor: str) -> None:
     """End the cycle and send the portfolio report to the leadership channel (once)."""
-    if cycle.status == "closed":
+    if cycle.status == CycleStatus.CLOSED:
         return
-    cycle.status, cycle.closed_at = "closed", now
+    cycle.status, cycle.closed_at = CycleStatus.CLOSED, now
     audit.record(
         session, actor=actor, action="cycle.close", entity="cycle", entity_id=cycle.quarter
     )
@@ -452,7 +478,7 @@ def current_cycle(session: Session) -> ReviewCycle | None:
     query = (
         select(ReviewCycle)
         .where(ReviewCycle.kind == "quarterly")
-        .order_by(col(ReviewCycle.status) == "closed", col(ReviewCycle.opened_at).desc())
+        .order_by(col(ReviewCycle.status) == CycleStatus.CLOSED, col(ReviewCycle.opened_at).desc())
     )
     return session.exec(query).first()
 
@@ -469,3 +495,40 @@ def cycle_of(session: Session, *, first: date, last: date) -> ReviewCycle | None
         .order_by(col(ReviewCycle.period_start).desc())
     )
     return session.exec(query).first()
+
+
+@dataclass(frozen=True)
+class ReportForm:
+    """What the report modal shows for one request."""
+
+    request: ReviewRequest
+    initiative: Initiative
+    period: str  # "Q3 2026, Jul 1 – Sep 30, 2026"
+    values: dict[str, str]  # the inputs' starting text
+    hints: dict[str, str]  # last quarter's figures, shown under the inputs
+    billed: bool  # whether the costs start from what was billed
+
+
+def report_form(session: Session, *, request_id: int, viewer: Viewer) -> ReportForm:
+    """The first report starts from the quarter's billed costs, an amendment from what
+    was reported; last quarter's report is the hint (Forbidden or Conflict as `open_request`)."""
+    request, cycle, initiative = open_request(session, request_id, viewer)
+    quarter = ws.calendar(session).quarter_of(cycle.period_start)
+    iid = initiative.id or 0
+    billed = billed_values(session, initiative_id=iid, period=quarter)
+    entered = entered_values(session, initiative_id=iid, kind="quarter", start=quarter.first_day)
+    hints = entered_values(
+        session, initiative_id=iid, kind="quarter", start=quarter.previous().first_day
+    )
+    values = entered if request.version else billed
+    return ReportForm(request, initiative, quarter.describe(), values, hints, bool(billed))
+
+
+def to_decide(
+    session: Session, *, request_id: int, viewer: Viewer
+) -> tuple[ReviewRequest, Initiative]:
+    """The request a leader is about to decide (Forbidden for anyone `may_decide` refuses)."""
+    if not may_decide(viewer):
+        raise Forbidden(action="decide")
+    request, _cycle, initiative = get_request(session, request_id)
+    return request, initiative

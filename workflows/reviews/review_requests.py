@@ -3,16 +3,24 @@ hand it to someone else, snooze it, mark themselves away, or open an off-cycle r
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
-from storage.models import Initiative, Person, ReviewCycle, ReviewRequest
+from storage.models import (
+    CycleStatus,
+    Initiative,
+    Person,
+    RequestStatus,
+    ReviewCycle,
+    ReviewRequest,
+)
 from storage.upsert import insert_ignore
 from workflows.core import audit, outbox
 from workflows.core import settings as ws
 from workflows.core.access import Viewer, may_decide
 from workflows.core.errors import Forbidden, NotFound
+from workflows.core.hours import zone
 from workflows.core.periods import Quarter
 from workflows.reviews.review import (
     DELEGATED,
@@ -20,6 +28,7 @@ from workflows.reviews.review import (
     key,
     may_report,
     open_request,
+    open_requests_for,
     working_time,
 )
 
@@ -68,6 +77,22 @@ def snooze(session: Session, *, request_ids: list[int], viewer: Viewer, until: d
         )
 
 
+def snooze_mine(
+    session: Session, *, cycle_id: int, viewer: Viewer, until: datetime | date, fallback_tz: str
+) -> datetime:
+    """Snooze the viewer's pending requests of one cycle until a moment, or until the start
+    of a day in their own time zone; returns the moment in that zone (for their reply)."""
+    user_id = viewer.user_id
+    person = session.get(Person, user_id)
+    local = zone((person.tz if person else None) or fallback_tz, "UTC")
+    if not isinstance(until, datetime):
+        until = datetime.combine(until, time(0), local).astimezone(UTC)
+    rows = open_requests_for(session, cycle_id=cycle_id, assignee=user_id)
+    pending = [r.id or 0 for r, _ in rows if r.status == RequestStatus.PENDING]
+    snooze(session, request_ids=pending, viewer=viewer, until=until)
+    return until.astimezone(local)
+
+
 def set_away(session: Session, *, user_id: str, until: date | None) -> None:
     person = session.get(Person, user_id)
     if person is None:
@@ -97,15 +122,16 @@ def open_off_cycle(
         "kind": "off_cycle",
         "period_start": quarter.first_day,
         "period_end": quarter.last_day,
-        "status": "open",
+        "status": CycleStatus.OPEN,
         "opened_by": viewer.user_id,
         "opened_at": now,
         "deadline_at": now + timedelta(days=ws.get(session, "response_days")),
     }
     insert_ignore(session, ReviewCycle, values, keys=("quarter",))
     cycle = session.exec(select(ReviewCycle).where(ReviewCycle.quarter == code)).one()
-    if cycle.status == "closed":
-        cycle.status, cycle.closed_at = "open", None  # another off-cycle review this quarter
+    if cycle.status == CycleStatus.CLOSED:
+        # another off-cycle review this quarter
+        cycle.status, cycle.closed_at = CycleStatus.OPEN, None
     initiative = session.get(Initiative, initiative_id)
     if initiative is None:
         raise NotFound(kind="initiative", query=f"#{initiative_id}")
