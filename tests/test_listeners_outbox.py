@@ -94,21 +94,20 @@ def test_the_owner_hears_of_a_raised_budget_once_through_the_outbox(ws: LocalWor
 
 
 def test_the_report_command_sends_its_two_files_through_the_outbox(ws: LocalWorkspace) -> None:
+    """One DM with the Markdown report and its chart, as one outbox row."""
     ws.slack.command(LEAD, "report 2026Q3")
     summary = ws.emulator.wait_for(lambda calls: [c for c in calls if c.method == "response_url"])
     assert "Q3 2026" in summary[-1].args["text"]
-    ws.emulator.wait_for(
-        lambda calls: len(ws.emulator.calls_of("files.completeUploadExternal")) >= 2
-    )
+    ws.emulator.wait_for(lambda calls: ws.emulator.calls_of("files.completeUploadExternal"))
     settled(ws)
 
     rows = messages_to(ws, LEAD)
-    assert [r.status for r in rows] == [OutboxStatus.SENT, OutboxStatus.SENT]
-    assert [(r.params["filename"], r.params["title"]) for r in rows] == [
+    assert [r.status for r in rows] == [OutboxStatus.SENT]
+    assert [(f["filename"], f["title"]) for f in rows[0].params["files"]] == [
         ("aigov-report-2026Q3.md", "aigov portfolio report, Q3 2026"),
         ("aigov-2026Q3.png", "Spend and value by initiative, Q3 2026"),
     ]
-    assert len(ws.emulator.calls_of("files.completeUploadExternal")) == 2
+    assert len(ws.emulator.calls_of("files.completeUploadExternal")) == 1
     dm = ws.emulator.dm_channel(LEAD)
     files = sorted(
         (f["name"], f["title"]) for f in ws.emulator.files.values() if f["channel"] == dm

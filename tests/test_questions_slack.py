@@ -412,7 +412,7 @@ def test_a_dm_question_with_chart_uploads_one_png_through_the_outbox(ws: LocalWo
     assert png["name"] == "aigov-answer.png" and png["bytes"].startswith(b"\x89PNG")
     [row] = _outbox(ws, "msg:Ev0CHART1:chart")
     assert (row.kind, row.target, row.status) == ("message", channel, "sent")
-    assert row.params["filename"] == "aigov-answer.png" and row.params["file"]
+    assert [f["filename"] for f in row.params["files"]] == ["aigov-answer.png"]
     answers = [m for m in ws.emulator.messages_to(LEAD) if m.get("bot_id") and m.get("text")]
     assert len(answers) == 1 and "by initiative" in flat(answers)
     assert len(_outbox(ws, "msg:Ev0CHART1:answer")) == 1

@@ -57,11 +57,11 @@ def open_database(settings: Settings | None = None) -> Database:
     """The configured database, migrated to the latest schema."""
     from bot.config import Settings
     from storage.db import Database
-    from storage.migrate import upgrade
+    from storage.migrate import upgrade_if_needed
 
     settings = settings or Settings()
     db = Database(settings.database_url, setting_defaults=settings.setting_defaults())
-    upgrade(db)
+    upgrade_if_needed(db)
     return db
 
 

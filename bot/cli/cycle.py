@@ -102,12 +102,13 @@ def cycle_status() -> None:
 @click.option("--as", "actor", default="cli", help="Who closes it (for the audit log).")
 def cycle_close(actor: str) -> None:
     """End the open cycle now and send the portfolio report to the leadership channel."""
+    from storage.models import CycleStatus
     from workflows.reviews import review
 
     rt = _runtime()
     with rt.db.write() as session:
         cycle = review.current_cycle(session)
-        if cycle is None or cycle.status != "open":
+        if cycle is None or cycle.status != CycleStatus.OPEN:
             click.echo(say(TEMPLATE, "no_cycle", plain=True))
             return
         review.close(session, cycle=cycle, now=rt.now(), actor=actor)

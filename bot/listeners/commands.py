@@ -151,18 +151,8 @@ def on_report(s: Slash) -> None:
     title = say("report.j2", "title", data.quarter_label, plain=True)
     blocks = report_views.summary_blocks(data, currency)
     s.respond(text=title, blocks=blocks, response_type="ephemeral")
-    for what, file in (
-        ("report", report_views.markdown_file(data, currency)),
-        ("chart", report_views.chart_file(data)),
-    ):
-        s.rt.post(
-            key=f"{s.act.key}:{what}",
-            target=s.act.user_id,
-            text="",
-            file=file.content,
-            filename=file.filename,
-            title=file.title,
-        )
+    files = [report_views.markdown_file(data, currency), report_views.chart_file(data)]
+    s.rt.post(key=f"{s.act.key}:report", target=s.act.user_id, text="", files=files)
 
 
 def _quarter(rt: Runtime, calendar: FiscalCalendar, text: str) -> Quarter:

@@ -14,7 +14,7 @@ from bot.listeners.common import Act, error_text, field_errors, friendly, unpack
 from bot.runtime import Runtime
 from bot.views import figures as figure_views
 from bot.views import inventory as views
-from storage.models import Initiative
+from storage.models import Initiative, Stage
 from templates import say
 from workflows.core import settings as ws
 from workflows.core.access import Viewer, can_edit, can_see_figures
@@ -168,7 +168,7 @@ def _ask_to_confirm(
 
 
 def open_register_modal(client: WebClient, *, trigger_id: str, user_id: str) -> None:
-    view = views.initiative_modal(mode="register", values={"owner": user_id, "stage": "pilot"})
+    view = views.initiative_modal(mode="register", values={"owner": user_id, "stage": Stage.PILOT})
     client.views_open(trigger_id=trigger_id, view=view)
 
 

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.ids import Action
 from bot.listeners import Route
 from bot.listeners.common import Act, friendly, reply_dm, unpack
+from bot.outbox.message import File
 from bot.runtime import Runtime
 from bot.views import answers as views
 from bot.views import charts
@@ -125,9 +126,7 @@ def _chart(
         target=target,
         text="",
         thread_ts=thread_ts,
-        file=png,
-        filename=CHART_FILE,
-        title=title,
+        files=[File(content=png, filename=CHART_FILE, title=title)],
     )
 
 

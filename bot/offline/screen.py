@@ -2,7 +2,7 @@
 
 `Screen` tracks, per person, the messages, ephemerals, modal and App Home already shown
 and renders what is new with `bot.offline.emulator.text`; `settle` waits until the bot has
-finished answering. `aigov console` (bot/console.py) and `aigov demo` (bot/demo.py) both
+finished answering. `aigov console` (bot/offline/console.py) and `aigov demo` (bot/offline/demo/) both
 print through it. `parse_answer` turns what someone types into a modal field into the
 raw value `SlackUser.submit` takes. Every sentence comes from templates/console.j2.
 """

@@ -1,16 +1,17 @@
 """Messages a listener sends (confirmations, answers, their charts) go through the
 outbox like every other DM and channel post: written first under a dedupe key, then
 sent once by the sender. The words are rendered when the listener runs, so the
-`message` kind carries its text, blocks and file as they are."""
+`message` kind carries its text, blocks and files as they are."""
 
 from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.outbox.sender import Rendered
+from bot.outbox.message import File, Rendered
 from storage.db import Database
 from workflows.core import outbox
 
@@ -26,15 +27,16 @@ def post(
     now: datetime,
     blocks: list[dict[str, Any]] | None = None,
     thread_ts: str | None = None,
-    file: bytes | None = None,
-    filename: str = "",
-    title: str = "",
+    files: Sequence[File] = (),
 ) -> bool:
     """Queue a message to a user (a DM) or a channel; False when `key` was queued before
     (Slack redelivered the request that asked for it)."""
     params: dict[str, Any] = {"text": text, "blocks": blocks or [], "thread_ts": thread_ts}
-    if file is not None:
-        params |= {"file": base64.b64encode(file).decode(), "filename": filename, "title": title}
+    if files:
+        params["files"] = [
+            {"content": base64.b64encode(f.content).decode(), "filename": f.filename, "title": f.title}
+            for f in files
+        ]
     with db.write() as session:
         return outbox.enqueue(
             session,
@@ -48,12 +50,13 @@ def post(
 
 def render_message(_session: Any, params: dict[str, Any]) -> Rendered:
     """The `message` kind: sent as it was written."""
-    file = params.get("file")
+    files = [
+        File(content=base64.b64decode(f["content"]), filename=f["filename"], title=f["title"])
+        for f in params.get("files") or []
+    ]
     return Rendered(
         text=params.get("text") or "",
         blocks=list(params.get("blocks") or []),
-        file=base64.b64decode(file) if file else None,
-        filename=params.get("filename") or "",
-        title=params.get("title") or "",
+        files=files,
         thread_ts=params.get("thread_ts"),
     )

@@ -8,8 +8,9 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.ids import Action
+from bot.outbox.message import Rendered
 from bot.outbox.post import MESSAGE, render_message
-from bot.outbox.sender import Rendered, Renderer
+from bot.outbox.sender import Renderer
 from bot.views import alerts as alert_views
 from bot.views import blocks as bk
 from bot.views import report as report_views
@@ -126,7 +127,7 @@ def report_file(session: Session, params: dict[str, Any]) -> Rendered:
         file = report_views.chart_file(data)
     else:
         file = report_views.markdown_file(data, ws.get(session, "currency"))
-    return Rendered(text="", file=file.content, filename=file.filename, title=file.title)
+    return Rendered(text="", files=[file])
 
 
 def alert_notice(session: Session, params: dict[str, Any]) -> Rendered:

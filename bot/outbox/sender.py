@@ -13,7 +13,6 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -21,8 +20,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot.outbox.message import Rendered
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, OutboxStatus
 from workflows.core import outbox
 
 log = logging.getLogger("aigov.outbox")
@@ -44,19 +44,6 @@ PERMANENT = {
     "missing_scope",
 }
 METADATA_EVENT = "aigov_outbox"
-
-
-@dataclass
-class Rendered:
-    """What to send: text and blocks, or a file to share."""
-
-    text: str
-    blocks: list[dict[str, Any]] = field(default_factory=list)
-    file: bytes | None = None
-    filename: str = ""
-    title: str = ""
-    # a reply in the thread of a message the bot did not send (a question asked there)
-    thread_ts: str | None = None
 
 
 Renderer = Callable[[Session, dict[str, Any]], Rendered]
@@ -141,8 +128,8 @@ class Sender:
         with self.db.read() as session:
             rendered = self.renderers[row.kind](session, row.params)
             parent = outbox.by_key(session, refers_to) if refers_to else None
-        if refers_to and (parent is None or parent.status != "sent"):
-            if parent is not None and parent.status == "dead":
+        if refers_to and (parent is None or parent.status != OutboxStatus.SENT):
+            if parent is not None and parent.status == OutboxStatus.DEAD:
                 raise _Dead("the message it refers to could not be sent")
             raise _Later(timedelta(seconds=2), "waiting for the message it refers to")
         if row.update_key and parent is not None:
@@ -153,7 +140,7 @@ class Sender:
                 blocks=rendered.blocks or None,
             )
             return parent.channel, parent.ts
-        if rendered.file is not None:
+        if rendered.files:
             return self._upload(row, rendered, parent)
         if row.last_error == outbox.UNKNOWN_OUTCOME:
             found = self._already_posted(row, parent, rendered.thread_ts)
@@ -176,9 +163,10 @@ class Sender:
             channel = self.client.conversations_open(users=channel)["channel"]["id"]
         self.client.files_upload_v2(
             channel=channel,
-            content=rendered.file,
-            filename=rendered.filename,
-            title=rendered.title,
+            file_uploads=[
+                {"content": f.content, "filename": f.filename, "title": f.title}
+                for f in rendered.files
+            ],
             initial_comment=rendered.text or None,
             thread_ts=parent.ts if parent else rendered.thread_ts,
         )

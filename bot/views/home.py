@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.ids import Action
 from bot.views import blocks as bk
+from storage.models import RequestStatus
 from templates import say, tables
 from workflows.core.access import Viewer
 from workflows.home import OwnerHome, PortfolioHome
@@ -54,7 +55,7 @@ def _requests(mine: OwnerHome) -> list[bk.Block]:
     w = tables(TEMPLATE)
     blocks = [bk.divider(), bk.section(say(TEMPLATE, "requests_header", len(mine.requests)))]
     for r in mine.requests[:MAX_REQUESTS]:
-        name = "report" if r.status == "pending" else "amend"
+        name = "report" if r.status == RequestStatus.PENDING else "amend"
         button = bk.button(
             w.BUTTONS[name],
             Action.REVIEW_REPORT,

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.ids import Action, Block, Callback
 from bot.views import blocks as bk
-from storage.models import BUDGET_PERIODS, STAGES, Initiative
+from storage.models import BUDGET_PERIODS, STAGES, Initiative, Stage
 from templates import say, tables
 from workflows.core.money import format_money
 from workflows.inventory.inventory import Similar
@@ -55,7 +55,7 @@ def initiative_modal(
         text("cost_center"),
         bk.person_input("owner", labels["owner"], initial=values.get("owner") or None),
         bk.people_input(Block.DELEGATES, labels["delegates"], initial=delegates),
-        bk.choice_input("stage", labels["stage"], stages, initial=values.get("stage") or "pilot"),
+        bk.choice_input("stage", labels["stage"], stages, initial=values.get("stage") or Stage.PILOT),
         text("use_case"),
         text("provider"),
         text("model"),

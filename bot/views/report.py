@@ -8,8 +8,8 @@ The data is `workflows.reviews.report.PortfolioReport`; the words are templates/
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from bot.outbox.message import File
 from bot.views import blocks as bk
 from bot.views import charts
 from templates import people, render, render_html, say
@@ -38,15 +38,6 @@ def markdown(report: PortfolioReport, currency: str | None = None) -> str:
             md=md_escape,
         )
     return text + "\n"
-
-
-@dataclass(frozen=True)
-class File:
-    """A file to share in Slack: its bytes, name and title."""
-
-    content: bytes
-    filename: str
-    title: str
 
 
 def markdown_file(report: PortfolioReport, currency: str | None = None) -> File:

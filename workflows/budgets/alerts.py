@@ -16,7 +16,15 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.models import Alert, CostRecord, DepartmentBudget, FocusRule, Initiative
+from storage.models import (
+    Alert,
+    AlertStatus,
+    CostRecord,
+    DepartmentBudget,
+    FocusRule,
+    Initiative,
+    Stage,
+)
 from storage.upsert import insert_ignore
 from workflows.budgets import budgets
 from workflows.core import audit, outbox
@@ -145,7 +153,7 @@ def findings(session: Session, *, today: date, now: datetime) -> list[Finding]:
     calendar = ws.calendar(session)
     default = ws.get(session, "alert_thresholds")
     active = list(
-        session.exec(select(Initiative).where(col(Initiative.stage).in_(("pilot", "production"))))
+        session.exec(select(Initiative).where(col(Initiative.stage).in_(inventory.ACTIVE_STAGES)))
     )
     found: list[Finding] = []
     for initiative in active:
@@ -219,7 +227,7 @@ def _spike(session: Session, initiative: Initiative, *, today: date, factor: Any
 
 def _stale(session: Session, initiative: Initiative, *, now: datetime, days: int) -> list[Finding]:
     """A production initiative fed by billing data that has stopped arriving."""
-    if initiative.stage != "production":
+    if initiative.stage != Stage.PRODUCTION:
         return []
     last = session.exec(
         select(func.max(CostRecord.recorded_at)).where(
@@ -265,7 +273,7 @@ def check(session: Session, *, today: date, now: datetime) -> CheckResult:
             "kind": f.kind,
             "period_key": f.period_key,
             "threshold": f.threshold,
-            "status": "open",
+            "status": AlertStatus.OPEN,
             "facts": f.facts,
             "created_at": now,
         }
@@ -276,12 +284,12 @@ def check(session: Session, *, today: date, now: datetime) -> CheckResult:
             if alert is not None:
                 result.new.append(alert)
     current = {(f.scope_key, f.period_key, f.kind, f.threshold) for f in holding}
-    for alert in session.exec(select(Alert).where(Alert.status != "resolved")):
+    for alert in session.exec(select(Alert).where(Alert.status != AlertStatus.RESOLVED)):
         if (alert.scope_key, alert.period_key, alert.kind, alert.threshold) in current:
             continue
         if alert.kind == "spike":
             continue  # a spike is an event that happened; it stays until acknowledged
-        alert.status, alert.resolved_at, alert.resolved_reason = "resolved", now, "no_longer_holds"
+        alert.status, alert.resolved_at, alert.resolved_reason = AlertStatus.RESOLVED, now, "no_longer_holds"
         result.resolved.append(alert)
     _wake_snoozed(session, now=now)
     refresh_after_check(session, result.resolved, now=now)
@@ -303,9 +311,9 @@ def _find(session: Session, f: Finding) -> Alert | None:
 
 def _wake_snoozed(session: Session, *, now: datetime) -> None:
     """A snooze that ran out: the alert is open again, and said once more."""
-    for alert in session.exec(select(Alert).where(Alert.status == "snoozed")):
+    for alert in session.exec(select(Alert).where(Alert.status == AlertStatus.SNOOZED)):
         if alert.snoozed_until and alert.snoozed_until <= now:
-            alert.status = "open"
+            alert.status = AlertStatus.OPEN
             _notify(
                 session, [alert], now=now, suffix=f"awake:{alert.snoozed_until.date().isoformat()}"
             )
@@ -364,7 +372,7 @@ def governance_key(batch: str) -> str:
 
 def visible_alerts(session: Session, *, initiative_ids: set[int] | None) -> list[Alert]:
     """Open, acknowledged and snoozed alerts; None means every one."""
-    query = select(Alert).where(Alert.status != "resolved").order_by(col(Alert.created_at).desc())
+    query = select(Alert).where(Alert.status != AlertStatus.RESOLVED).order_by(col(Alert.created_at).desc())
     alerts = list(session.exec(query))
     if initiative_ids is None:
         return alerts
@@ -412,9 +420,9 @@ def acknowledge(session: Session, *, alert_id: int, viewer: Viewer, now: datetim
     alert = get_alert(session, alert_id)
     if not may_handle(session, viewer, alert):
         raise Forbidden(action="acknowledge")
-    if alert.status in ("open", "snoozed"):
+    if alert.status in (AlertStatus.OPEN, AlertStatus.SNOOZED):
         alert.status, alert.acknowledged_by, alert.acknowledged_at = (
-            "acknowledged",
+            AlertStatus.ACKNOWLEDGED,
             viewer.user_id,
             now,
         )
@@ -435,8 +443,8 @@ def snooze(
     alert = get_alert(session, alert_id)
     if not may_handle(session, viewer, alert):
         raise Forbidden(action="acknowledge")
-    if alert.status != "resolved":
-        alert.status, alert.snoozed_until = "snoozed", until
+    if alert.status != AlertStatus.RESOLVED:
+        alert.status, alert.snoozed_until = AlertStatus.SNOOZED, until
         audit.record(
             session,
             actor=viewer.user_id,

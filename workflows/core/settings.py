@@ -246,3 +246,28 @@ def reset(session: Session, *, key: str, actor: str, source: str = "slack") -> N
         source=source,
     )
     session.delete(row)
+
+
+def save_all(session: Session, *, wanted: dict[str, str], actor: str) -> list[tuple[str, str]]:
+    """A form of settings (the admin modal): every field validated first, all problems
+    at once, then what changed stored (an empty field goes back to its default).
+    Returns (key, text now in effect) for each change."""
+    problems: dict[str, Problem] = {}
+    for key, text in wanted.items():
+        try:
+            parse(key, text or default_text(session, key))
+        except Invalid as exc:
+            problems.update(exc.problems)
+    if problems:
+        raise Invalid(problems)
+    current = {key: text for key, text, _ in show_all(session)}
+    changes = []
+    for key, text in wanted.items():
+        if text == current[key]:
+            continue
+        if text or not default_text(session, key):
+            put(session, key=key, text=text, actor=actor)
+        else:
+            reset(session, key=key, actor=actor)
+        changes.append((key, text or default_text(session, key)))
+    return changes

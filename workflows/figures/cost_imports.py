@@ -5,7 +5,7 @@
     plan_outcomes_import(session, file)              -> FiguresPlan
     apply_figures_import(session, plan, actor=...)   -> ImportResult (the caller's transaction)
 
-Like `import inventory` (workflows/imports.py): a dry run is a plan never applied, a file
+Like `import inventory` (workflows/inventory/imports.py): a dry run is a plan never applied, a file
 with any bad row imports nothing (`ImportRejected`) unless `skip_bad`, and importing the
 same file twice changes nothing (figures are keyed by initiative, category and month).
 """

@@ -9,7 +9,7 @@ The file is streamed: only the rows that map to an initiative are kept (as Billi
 A row maps through (1) the tag `tag_key` (default `aigov-initiative`) whose value names an
 initiative (name or `#id`), as `inference`; else (2) the first FocusRule, in id order, that
 matches: tag key and value, ServiceName, SubAccountName, or a ResourceId prefix; the
-rule's category applies (workflows/focus_rules.py manages the rules). Rows that map to
+rule's category applies (workflows/figures/focus_rules.py manages the rules). Rows that map to
 nothing are counted and summarised.
 
 A row's identity (BillingLine.key) is a hash of its non-empty cells by column name, plus

@@ -10,14 +10,14 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from storage.models import STAGES, Delegate, Initiative, utcnow
+from storage.models import STAGES, Delegate, Initiative, Stage, utcnow
 from workflows.core import audit
 from workflows.core import settings as ws
 from workflows.core.access import Viewer, can_edit
 from workflows.core.errors import Forbidden, Invalid, NotFound, Problem
 from workflows.inventory.fields import UserResolver, name_key, parse_fields
 
-ACTIVE_STAGES = ("pilot", "production")
+ACTIVE_STAGES = (Stage.PILOT, Stage.PRODUCTION)
 _AUDIT_EXCLUDE = ("created_at", "updated_at", "name_key")
 
 

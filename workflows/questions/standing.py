@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from storage.models import Initiative, ReviewRequest
+from storage.models import Initiative, ReviewRequest, Stage
 from workflows.budgets import alerts
 from workflows.core import settings as ws
 from workflows.core.periods import Month, Period
@@ -23,7 +23,7 @@ def budget_use(
     """Each initiative's spend in its budget's current period against the budget."""
     calendar = ws.calendar(session)
     total_spent = total_budget = 0
-    budgeted = [i for i in rows if i.stage != "retired" and i.budget_micros and i.budget_period]
+    budgeted = [i for i in rows if i.stage != Stage.RETIRED and i.budget_micros and i.budget_period]
     # One query per kind of budget period (month, quarter, year), not one per initiative.
     spent_in: dict[str, dict[int, int]] = {}
     periods: dict[str, Period] = {}
@@ -114,7 +114,7 @@ def forecast(
 def _budget_for(rows: list[Initiative], period: Period) -> int | None:
     """The initiatives' budgets over `period`, pro rata by month."""
     per_month = {"month": Decimal(1), "quarter": Decimal(1) / 3, "year": Decimal(1) / 12}
-    budgeted = [i for i in rows if i.budget_micros and i.budget_period and i.stage != "retired"]
+    budgeted = [i for i in rows if i.budget_micros and i.budget_period and i.stage != Stage.RETIRED]
     total = sum(
         (Decimal(i.budget_micros or 0) * per_month[i.budget_period or "month"] for i in budgeted),
         Decimal(0),

@@ -7,7 +7,7 @@ its review (recommendation, rule, decision, reported, late); then the portfolio 
 spend by department and category, decisions by kind, the top and bottom initiatives by
 value per AI dollar, the late reporters and the sources used. Money is int micro-units,
 ratios and counts are Decimal. Words live in templates/report*.j2; the Slack summary is
-bot/views/report.py and the chart bot/charts.py.
+bot/views/report.py and the chart bot/views/charts.py.
 """
 
 from __future__ import annotations

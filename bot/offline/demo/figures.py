@@ -65,7 +65,7 @@ def checked(result: alerts.CheckResult) -> str:
 
 
 def import_focus(story: Story, path: Path) -> None:
-    """`aigov import focus FILE`, as bot/cli_focus.py runs it."""
+    """`aigov import focus FILE`, as bot/cli/focus.py runs it."""
     story.runs(ADA, f"aigov import focus {path.name}")
     currency = _currency(story)
     with story.ws.db.read() as session, path.open(encoding="utf-8-sig", newline="") as stream:
@@ -81,7 +81,7 @@ def import_focus(story: Story, path: Path) -> None:
 
 
 def import_figures(story: Story, kind: Kind, path: Path) -> None:
-    """`aigov import costs|outcomes FILE`, as bot/cli_costs.py runs it."""
+    """`aigov import costs|outcomes FILE`, as bot/cli/costs.py runs it."""
     story.runs(ADA, f"aigov import {kind} {path.name}")
     read, plan_import = (
         (read_costs, plan_costs_import)

@@ -60,7 +60,7 @@ def lee_asks(story: Story, how: str, text: str) -> None:
 
 
 def cli_ask(story: Story, text: str, *, as_user: str) -> None:
-    """`aigov ask "text" --as USER`, printed as bot/cli_ask.py prints it, on the demo's
+    """`aigov ask "text" --as USER`, printed as bot/cli/ask.py prints it, on the demo's
     clock (the CLI reads the wall clock)."""
     story.runs(ADA, f'aigov ask "{text}" --as {as_user}')
     rt = story.ws.rt
