@@ -90,3 +90,24 @@ def test_every_post_and_upload_goes_through_the_outbox_sender() -> None:
 @pytest.mark.parametrize("folder", ["bot/listeners", "bot/views", "bot/outbox"])
 def test_no_sql_on_the_slack_side(folder: str) -> None:
     assert _lines_matching(r"select\(|session\.exec\(", (folder,)) == []
+
+
+def test_listeners_are_short_module_level_functions_on_enum_matchers() -> None:
+    """Every registered handler is a module-level function of at most 30 lines, and every
+    action or view it answers is named by an Action or Callback member."""
+    import inspect
+
+    from bot.ids import Action, Callback
+    from bot.listeners import modules
+
+    slack_names = {"/aigov", "message", "app_mention", "app_home_opened"}
+    enum_values = {*Action, *Callback}
+    for module in modules():
+        for kind, matcher, handler in module.LISTENERS:
+            lines, _start = inspect.getsourcelines(handler)
+            assert handler.__qualname__ == handler.__name__, handler  # not a closure
+            assert len(lines) <= 30, f"{handler.__module__}.{handler.__name__}: {len(lines)}"
+            if isinstance(matcher, str):
+                assert matcher in enum_values or matcher in slack_names, (kind, matcher)
+            else:  # a pattern: built from an Action member
+                assert any(re.escape(a) in matcher.pattern for a in Action), matcher.pattern

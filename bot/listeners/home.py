@@ -11,6 +11,7 @@ from bot.runtime import Runtime
 from bot.views import home as home_views
 from workflows import home
 from workflows.core import settings as ws
+from workflows.core.access import sees_portfolio
 
 
 def home_opened(event: dict, client: WebClient, context: BoltContext) -> None:
@@ -30,7 +31,7 @@ def publish_home(rt: Runtime, client: WebClient, *, user_id: str) -> None:
     with rt.db.read() as session:
         mine = home.owner_home(session, user_id=user_id, today=today, now=now)
         portfolio = (
-            home.portfolio_home(session, today=today, now=now) if viewer.sees_all_figures else None
+            home.portfolio_home(session, today=today, now=now) if sees_portfolio(viewer) else None
         )
         currency = ws.get(session, "currency")
     view = home_views.home(viewer=viewer, mine=mine, portfolio=portfolio, currency=currency)

@@ -11,7 +11,7 @@ from bot.ids import Action
 from bot.views import blocks as bk
 from storage.models import RequestStatus
 from templates import say, tables
-from workflows.core.access import Viewer
+from workflows.core.access import Viewer, sees_portfolio
 from workflows.home import OwnerHome, PortfolioHome
 
 TEMPLATE = "home.j2"
@@ -42,7 +42,7 @@ def home(
         ),
     ]
     blocks += _requests(mine)
-    if portfolio is not None and viewer.sees_all_figures:
+    if portfolio is not None and sees_portfolio(viewer):
         blocks += _portfolio(portfolio, currency)
     blocks += _initiatives(mine, currency)
     blocks += _alerts(mine, currency)

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from storage.models import Initiative
 from workflows.core import settings as ws
-from workflows.core.access import Viewer, can_see_figures
+from workflows.core.access import Viewer, can_see_figures, sees_portfolio
 from workflows.core.periods import Month, Period
 from workflows.figures import figures
 from workflows.figures.figures import Scope
@@ -56,7 +56,7 @@ def _matching(session: Session, filters: Filters) -> list[Initiative]:
 
 
 def _visible(session: Session, viewer: Viewer, rows: list[Initiative]) -> list[Initiative]:
-    if viewer.sees_all_figures:
+    if sees_portfolio(viewer):
         return rows
     delegates = inventory.delegates_by_initiative(session, [i.id for i in rows if i.id])
     return [
@@ -83,13 +83,13 @@ def answer(session: Session, query: Query, *, viewer: Viewer, today: date, now: 
     if query.filters.initiatives and len(visible) < len(matching):
         result.hidden = True
         return result
-    if not viewer.sees_all_figures:
+    if not sees_portfolio(viewer):
         if not visible:
             result.nothing_visible = True
             return result
         result.scoped_to_own = len(visible) < len(matching) or not query.filters.initiatives
     result.initiative_ids = ids_of(visible)
-    if viewer.sees_all_figures:
+    if sees_portfolio(viewer):
         visible = _whole(visible, query.filters)
     handler = {
         "status": status,
@@ -120,7 +120,7 @@ def _whole_spend(session: Session, viewer: Viewer, query: Query) -> int:
     """All the spend the asker may see in the period, every category: what a share of it
     ("what % of our spend is OpenAI") is a share of."""
     everything = _visible(session, viewer, _matching(session, Filters()))
-    if viewer.sees_all_figures:
+    if sees_portfolio(viewer):
         everything = _whole(everything, Filters())
     return spend_of(session, everything, query.period, None).total_micros
 
