@@ -18,6 +18,7 @@ from workflows.reviews.report import PortfolioReport
 
 TOP = 15
 NAME_CHARS = 40
+DPI = 100  # pixels per inch of figure: 1,000 pixels wide
 _SPEND_COLOR = "#4a6fa5"
 _VALUE_COLOR = "#6fb07f"
 
@@ -63,8 +64,9 @@ def _bars(report: PortfolioReport, other: str) -> tuple[list[str], list[int], li
     return labels, spend, value
 
 
-def spend_and_value_png(report: PortfolioReport) -> bytes:
-    """A horizontal grouped bar chart of spend and value by initiative, as PNG bytes."""
+def spend_and_value_png(report: PortfolioReport, *, dpi: int = DPI) -> bytes:
+    """A horizontal grouped bar chart of spend and value by initiative, as PNG bytes
+    (`dpi` above DPI: the same chart in more pixels, for a page that is printed)."""
     import matplotlib
 
     matplotlib.use("Agg")  # headless, set before anything draws
@@ -76,7 +78,7 @@ def spend_and_value_png(report: PortfolioReport) -> bytes:
     words = _words()
     labels, spend, value = _bars(report, words["other"])
     height = max(3.0, 1.2 + 0.45 * max(len(labels), 1))
-    fig = Figure(figsize=(10, height), dpi=100)
+    fig = Figure(figsize=(10, height), dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     ax.set_title(_label(words["title"].format(quarter=report.quarter_label), limit=120))

@@ -7,7 +7,10 @@ The data is `workflows.reviews.report.PortfolioReport`; the words are templates/
 
 from __future__ import annotations
 
+import base64
 import re
+import struct
+from dataclasses import dataclass
 
 from bot.outbox.message import File
 from bot.views import blocks as bk
@@ -16,6 +19,8 @@ from templates import people, render, render_html, say
 from workflows.reviews.report import PortfolioReport
 
 TEMPLATE = "report.j2"
+# The HTML page's chart has twice the pixels it is shown at, so it stays sharp printed.
+CHART_SCALE = 2
 # Characters that start emphasis, code, links, table cells, raw HTML or entities in
 # (CommonMark / GitHub) Markdown; a backslash makes each one literal.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -58,10 +63,35 @@ def chart_file(report: PortfolioReport) -> File:
     )
 
 
+@dataclass(frozen=True)
+class InlineImage:
+    """A PNG inside the page itself (a data: URI), with its size in CSS pixels."""
+
+    src: str
+    width: int
+    height: int
+
+
+def inline_png(png: bytes, *, scale: int = 1) -> InlineImage:
+    """`png` as a data: URI; `scale` pixels per CSS pixel (2: sharp on paper and retina)."""
+    # The IHDR chunk right after the 8-byte signature: width and height, big-endian.
+    width, height = struct.unpack(">II", png[16:24])
+    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return InlineImage(src=src, width=width // scale, height=height // scale)
+
+
 def html(report: PortfolioReport, currency: str | None = None) -> str:
-    """The full report as a standalone HTML page (every value escaped)."""
+    """The full report as a standalone HTML page (every value escaped): the chart inline,
+    people by name, nothing loaded from anywhere, so it opens offline and prints as is."""
+    png = charts.spend_and_value_png(report, dpi=charts.DPI * CHART_SCALE)
+    image = inline_png(png, scale=CHART_SCALE)
     with people(report.people):
-        page = render_html("report.html.j2", report=report, currency=currency or report.currency)
+        page = render_html(
+            "report.html.j2",
+            report=report,
+            currency=currency or report.currency,
+            chart=image,
+        )
     return page + "\n"
 
 
