@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import psycopg
@@ -16,9 +16,9 @@ from sqlalchemy import inspect, text
 from bot.offline.local import LocalWorkspace
 from storage.db import Database
 from storage.migrate import upgrade
+from tests import pg_server
 
-PG_ADMIN = os.environ.get("AIGOV_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-BACKENDS = ("sqlite", "postgres")
+BACKENDS = ("sqlite", pytest.param("postgres", marks=pytest.mark.postgres))
 
 
 @pytest.fixture(scope="session")
@@ -32,17 +32,33 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres_server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The admin URL (libpq) of the PostgreSQL server for this run: AIGOV_TEST_PG, the
+    machine's on 127.0.0.1:5432, or a throwaway one all xdist workers share (pg_server.py).
+    No server fails the tests that need one; it never skips them."""
+    # xdist gives every worker of one run the same id; a run without xdist makes its own.
+    workerinput = getattr(request.config, "workerinput", {})
+    run_id = workerinput.get("testrunuid") or uuid.uuid4().hex
+    with ExitStack() as stack:
+        try:
+            admin = stack.enter_context(pg_server.admin_url(run_id))
+        except pg_server.NoPostgres as exc:
+            pytest.fail(str(exc), pytrace=False)
+        yield admin
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: str) -> Iterator[str]:
     """A fresh PostgreSQL database for this test session (per xdist worker), migrated."""
     name = f"aigov_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    url = pg_server.database_url(postgres_server, name)
     db = Database(url)
     upgrade(db)
     db.dispose()
     yield url
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

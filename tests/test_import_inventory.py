@@ -22,6 +22,7 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import AuditEntry, Delegate, Initiative, Person
 from templates import say
+from tests import pg_server
 from workflows.core.errors import Problem
 from workflows.figures.exports import export_inventory, safe_cell, unescape_cell
 from workflows.inventory.fields import COLUMNS
@@ -34,8 +35,6 @@ from workflows.inventory.imports import (
     read_inventory,
 )
 
-PG_HOST = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 ACTOR = "U0ADMIN"
 PEOPLE = {"U0ANA": "ana@example.com", "U0BEN": "ben@example.com", "U0GONE": "gone@example.com"}
 
@@ -50,15 +49,12 @@ Copy Writer,Marketing,U0BEN,pilot,,,Drafts ads
 
 
 @pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
+def pg_url(postgres_server: str) -> Iterator[str]:
     """A fresh PostgreSQL database for this module, dropped afterwards."""
-    try:
-        admin = psycopg.connect(PG_HOST, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL not available: {exc}")
+    admin = psycopg.connect(postgres_server, autocommit=True)
     name = f"aigov_t_{secrets.token_hex(6)}"
     admin.execute(f'CREATE DATABASE "{name}"')
-    url = PG_URL.format(name=name)
+    url = pg_server.database_url(postgres_server, name)
     try:
         db = Database(url)
         upgrade(db)
