@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
@@ -12,7 +13,7 @@ from bot.cli import main
 from bot.offline.emulator.server import SlackEmulator
 from bot.offline.local import LocalWorkspace
 from storage.db import Database
-from storage.models import AuditEntry, ReviewCycle
+from storage.models import AuditEntry, OutboxMessage, ReviewCycle, ReviewRequest
 from workflows.core import settings as ws_settings
 from workflows.inventory import inventory
 
@@ -124,8 +125,68 @@ def test_cycle_cli_opens_once_and_shows_status(tmp_path: Path) -> None:
         assert len(prompts) == 1 and prompts[0].args["channel"] == "U0OWN"
         status = runner.invoke(main, ["cycle", "status"], env=env)
         assert "Waiting:* 1" in status.output
-        no_token = runner.invoke(main, ["cycle", "open"], env={"AIGOV_DATABASE_URL": url})
-        assert no_token.exit_code == 1 and "SLACK_BOT_TOKEN" in no_token.output
+        # Without a token it still answers (it only writes); nothing is queued twice.
+        no_token = runner.invoke(
+            main,
+            ["cycle", "open", "--quarter", "2026Q3"],
+            env={"AIGOV_DATABASE_URL": url, "SLACK_BOT_TOKEN": None},
+        )
+        assert no_token.exit_code == 0, no_token.output
+        assert "already open; nothing was sent again" in no_token.output
     with db.read() as s:
         assert [c.quarter for c in s.exec(select(ReviewCycle))] == ["2026Q3"]
+    db.dispose()
+
+
+def test_cycle_cli_without_a_token_writes_and_leaves_sending_to_serve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env with a token in it
+    url = f"sqlite:///{tmp_path}/offline.db"
+    env = {"AIGOV_DATABASE_URL": url, "SLACK_API_URL": "http://127.0.0.1:9/api/"}
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+    db = Database(url)
+    with db.write() as s:
+        for name, owner in (("A", "U0OWN"), ("B", "U0TWO")):
+            inventory.register(
+                s,
+                raw={"name": name, "department": "X", "owner": owner, "stage": "pilot"},
+                actor="t",
+                resolve_user=lambda u: u,
+            )
+        ws_settings.put(s, key="leadership_channel", text="C0LEADERS", actor="t")
+        ws_settings.put(s, key="leaders", text="U0LEAD,S0LEADS", actor="t")
+
+    opened = runner.invoke(main, ["cycle", "open", "--quarter", "2026Q3", "--now"], env=env)
+    assert opened.exit_code == 0, opened.output
+    lines = opened.output.strip().splitlines()
+    assert lines[0] == (
+        "Opened the Q3 2026 review: 2 review requests, prompts to 2 people (in their working hours)."
+    )
+    assert lines[1].startswith("No SLACK_BOT_TOKEN: owners were not looked up in Slack")
+    assert "leaders' user groups were not expanded" in lines[1]
+    assert "`aigov serve` sends them as soon as it runs." in lines[1]
+    assert len(lines) == 2 and "Traceback" not in opened.output
+    with db.read() as s:
+        requests = s.exec(select(ReviewRequest)).all()
+        prompts = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "review.prompt")).all()
+    assert sorted(r.assignee_id for r in requests) == ["U0OWN", "U0TWO"]
+    assert sorted(p.target for p in prompts) == ["U0OWN", "U0TWO"]
+    assert {p.status for p in prompts} == {"pending"}
+
+    status = runner.invoke(main, ["cycle", "status"], env=env)
+    assert status.exit_code == 0 and "Waiting:* 2" in status.output
+    closed = runner.invoke(main, ["cycle", "close"], env=env)
+    assert closed.exit_code == 0, closed.output
+    assert closed.output.strip().splitlines() == [
+        "Closed the 2026Q3 review; the portfolio report goes to the leadership channel.",
+        "No SLACK_BOT_TOKEN: the portfolio report waits in the outbox; `aigov serve` sends it.",
+    ]
+    with db.read() as s:
+        report = s.exec(select(OutboxMessage).where(OutboxMessage.target == "C0LEADERS")).all()
+    kinds = sorted(m.kind for m in report)
+    assert kinds == ["review.report", "review.report_file", "review.report_file"]
+    assert {m.status for m in report} == {"pending"}
     db.dispose()

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import sqlite3
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,9 +15,11 @@ from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from bot.cli import main
 from bot.offline.console import run_console
 from bot.offline.demo.alerts import RAISED_TO
 from bot.offline.demo.data import (
@@ -48,9 +53,11 @@ from storage.models import (
     Initiative,
     OutboxMessage,
     OutcomeRecord,
+    Person,
     ReviewCycle,
     ReviewRequest,
 )
+from workflows.core import settings as ws_settings
 from workflows.core.money import format_money
 from workflows.figures.figures import Scope, spend_by
 from workflows.inventory import inventory
@@ -724,6 +731,142 @@ def test_console_unknown_user_is_a_sentence() -> None:
     out = io.StringIO()
     run_console(user_id="nobody", database_url=None, stdin=io.StringIO(""), stdout=out)
     assert "is not a workspace user" in out.getvalue()
+
+
+# ---- the kept database: its people and roles, without the demo's process ------------
+
+DEPARTMENT_LINE = re.compile(r"^\s*\d\. \*(\w+)\*: (\$[\d,]+\.\d\d)$", re.M)
+# "this year" as the demo asked it: the wall clock's year may be another one.
+BY_DEPARTMENT = "spend by department in 2026"
+
+
+def copy_of(db: Path, to: Path) -> str:
+    """A copy of the kept database: the tests here share the file, these ones write."""
+    source, target = sqlite3.connect(db), sqlite3.connect(to)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return f"sqlite:///{to}"
+
+
+def by_department(demo: Demo) -> list[tuple[str, str]]:
+    """lee's "spend by department this year" in the demo: (department, amount) lines."""
+    answer = answer_to(demo.text, ASKED["dm"].format("spend by department this year"))
+    return DEPARTMENT_LINE.findall(answer)
+
+
+def test_the_kept_database_stores_the_demos_roles_and_people(demo: Demo) -> None:
+    db = Database(f"sqlite:///{demo.db}")
+    with db.read() as session:
+        assert ws_settings.get(session, "admins") == ["U0ADMIN"]
+        assert ws_settings.get(session, "leaders") == ["U0LEAD"]
+        changes = session.exec(
+            select(AuditEntry).where(
+                AuditEntry.action == "setting.change",
+                col(AuditEntry.entity_id).in_(("admins", "leaders")),
+            )
+        ).all()
+        people = {p.user_id: p for p in session.exec(select(Person))}
+    db.dispose()
+    assert {(e.entity_id, e.actor) for e in changes} == {("admins", "demo"), ("leaders", "demo")}
+    assert {"U0ADMIN", "U0LEAD", "U0MEMBER", "U0SALES", "U0GONE"} <= set(people)
+    assert people["U0SALES"].name == "sara" and people["U0GONE"].deactivated
+    assert "It keeps the demo's people and roles too (admins U0ADMIN, leaders U0LEAD)" in demo.text
+
+
+def test_aigov_ask_on_the_kept_database_answers_as_the_leader(
+    demo: Demo, tmp_path: Path
+) -> None:
+    url = copy_of(demo.db, tmp_path / "kept.db")
+    in_demo = by_department(demo)
+    assert [d for d, _ in in_demo] == ["Support", "Marketing", "Finance", "Sales"]
+    runner = CliRunner()
+    env = {"AIGOV_DATABASE_URL": url, "AIGOV_ADMINS": None, "AIGOV_LEADERS": None}
+    lead = runner.invoke(main, ["ask", BY_DEPARTMENT, "--as", "U0LEAD"], env=env)
+    assert lead.exit_code == 0, lead.output
+    assert DEPARTMENT_LINE.findall(lead.output) == in_demo
+    member = runner.invoke(main, ["ask", BY_DEPARTMENT, "--as", "U0MEMBER"], env=env)
+    assert member.exit_code == 0 and "$" not in member.output
+
+
+CONSOLE_ON_KEPT = f"""\
+users
+as sara
+{BY_DEPARTMENT}
+as U0LEAD
+{BY_DEPARTMENT}
+quit
+"""
+
+
+def test_console_on_the_kept_database_knows_every_person(demo: Demo, tmp_path: Path) -> None:
+    url = copy_of(demo.db, tmp_path / "kept.db")
+    out = io.StringIO()
+    run_console(
+        user_id="U0ADMIN",
+        database_url=url,
+        stdin=io.StringIO(CONSOLE_ON_KEPT),
+        stdout=out,
+        log_file=tmp_path / "console.log",
+    )
+    text = out.getvalue()
+    users = between(text, "ada> users", "ada> as sara")
+    for user_id, name, role in (
+        ("U0SALES", "sara", "owner"),
+        ("U0LEAD", "lee", "leader"),
+        ("U0MEMBER", "mo", "member"),
+        ("U0GONE", "gus", "deactivated"),
+    ):
+        assert re.search(rf"{user_id}\s+{name}\s+{role}\s", users), users
+    sara = between(text, "You are now sara (U0SALES, owner).", "sara> as U0LEAD")
+    assert DEPARTMENT_LINE.findall(sara) == [("Sales", dict(by_department(demo))["Sales"])]
+    lee = text[text.index("You are now lee (U0LEAD, leader).") :]
+    assert DEPARTMENT_LINE.findall(lee) == by_department(demo)
+    assert "is not in this workspace" not in text and "Traceback" not in text
+
+    # `--user sara` works from the start too.
+    out = io.StringIO()
+    run_console(
+        user_id="sara",
+        database_url=url,
+        stdin=io.StringIO("quit\n"),
+        stdout=out,
+        log_file=tmp_path / "console.log",
+    )
+    assert "You are sara (U0SALES, owner)" in out.getvalue()
+
+
+def test_console_log_lines_go_to_a_file_not_the_conversation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a review looks every owner up in Slack; an owner the workspace does not
+    know makes the directory log a warning (and the prompt to them fails in the outbox)."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the log file goes
+    url = f"sqlite:///{tmp_path}/logs.db"
+    runner = CliRunner()
+    env = {"AIGOV_DATABASE_URL": url}
+    assert runner.invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+    db = Database(url)
+    with db.write() as session:
+        inventory.register(
+            session,
+            raw={"name": "Ghost Bot", "department": "IT", "owner": "U0NOBODY", "stage": "pilot"},
+            actor="t",
+            resolve_user=lambda u: u,
+        )
+    db.dispose()
+    script = "/aigov review start\nquit\n"
+    result = runner.invoke(main, ["console", "--database", url], input=script, env=env)
+    assert result.exit_code == 0, result.output
+    assert "ada> /aigov review start" in result.output
+    assert "review request" in result.output  # the review opened
+    for line in (result.output + result.stderr).splitlines():
+        assert not re.search(r"\b(DEBUG|INFO|WARNING|ERROR)\b", line), line
+    assert f"Log lines go to {tmp_path / 'aigov-console.log'}." in result.output
+    log = (tmp_path / "aigov-console.log").read_text(encoding="utf-8")
+    assert "users.info U0NOBODY failed: user_not_found" in log
 
 
 # ---- spend questions -------------------------------------------------------------

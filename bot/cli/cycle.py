@@ -1,5 +1,7 @@
 """`aigov cycle open|status|close`: review cycles from the command line.
 
+They write the cycle, its requests and the outbox rows; with SLACK_BOT_TOKEN they also
+send what is due, without it `aigov serve` sends it later (nothing here needs Slack).
 The runtime (slack_sdk), the database and workflows/reviews load inside the commands,
 so `aigov --help` stays light.
 """
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli.common import open_database
+from bot.cli.common import cli_say, load_settings, open_database
 from templates import say
 
 if TYPE_CHECKING:
@@ -20,14 +22,30 @@ TEMPLATE = "review.j2"
 
 
 def _runtime() -> Runtime:
-    from bot.config import Settings
+    """The runtime; without SLACK_BOT_TOKEN it never calls Slack (the directory answers
+    from its cache) and what it queues waits in the outbox for `aigov serve`."""
+    from bot.people import Directory
     from bot.runtime import Runtime, web_client
 
-    settings = Settings()
-    if not settings.slack_bot_token:  # it sends the prompts itself
-        raise click.ClickException(say("serve.j2", "needs_token", plain=True))
+    settings = load_settings()
     db = open_database(settings)
-    return Runtime(settings=settings, db=db, client=web_client(settings))
+    rt = Runtime(settings=settings, db=db, client=web_client(settings))
+    if not settings.slack_bot_token:
+        rt.directory = Directory(client=None, db=db)
+    return rt
+
+
+def _has_slack(rt: Runtime) -> bool:
+    return bool(rt.settings.slack_bot_token)
+
+
+def _leader_groups(rt: Runtime) -> list[str]:
+    """Leaders given as user groups: only Slack can say who is in them."""
+    from workflows.core import settings as ws
+
+    with rt.db.read() as session:
+        configured = [*rt.settings.leaders, *ws.get(session, "leaders")]
+    return [entry for entry in configured if entry.startswith("S")]
 
 
 def _flush(rt: Runtime) -> int:
@@ -76,7 +94,11 @@ def cycle_open(quarter_text: str | None, deliver_now: bool, actor: str) -> None:
         ) from None
     opened = open_now(rt, quarter=quarter, actor=actor, deliver_now=deliver_now)
     click.echo(say(TEMPLATE, "opened", quarter.label, opened.requests, opened.prompts, plain=True))
-    _flush(rt)
+    if _has_slack(rt):
+        _flush(rt)
+    elif opened.requests:
+        groups = bool(_leader_groups(rt))
+        click.echo(cli_say("cycle_open_offline", opened.prompts, groups, deliver_now))
     rt.db.dispose()
 
 
@@ -114,5 +136,8 @@ def cycle_close(actor: str) -> None:
         review.close(session, cycle=cycle, now=rt.now(), actor=actor)
         code = cycle.quarter
     click.echo(say(TEMPLATE, "closed", code, plain=True))
-    _flush(rt)
+    if _has_slack(rt):
+        _flush(rt)
+    else:
+        click.echo(cli_say("cycle_close_offline"))
     rt.db.dispose()

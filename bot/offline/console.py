@@ -12,11 +12,14 @@ import logging
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
+from sqlmodel import select
 
 from bot.offline.emulator.server import SlackEmulator
 from bot.offline.emulator.text import buttons, inputs
@@ -35,6 +38,9 @@ from bot.offline.screen import (
     settle,
     view_title,
 )
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import Person
 from templates import tables
 from workflows.inventory import inventory
 
@@ -42,6 +48,7 @@ log = logging.getLogger("aigov.console")
 
 GENERAL = "C0GENERAL"
 _ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+LOG_FILE = "aigov-console.log"  # in the system's temp folder: log lines go there, not on screen
 
 
 class Prompter:
@@ -83,8 +90,8 @@ class TextConsole:
     def emu(self) -> SlackEmulator:
         return self.ws.emulator
 
-    def run(self) -> None:
-        self.out.print(sentence("welcome", self.ws.database_url, self.who(self.user)))
+    def run(self, *, log_file: Path | None = None) -> None:
+        self.out.print(sentence("welcome", self.ws.database_url, self.who(self.user), log_file))
         while True:
             try:
                 line = self.prompter.ask(self.prompt())
@@ -158,7 +165,9 @@ class TextConsole:
     def act(self, send: Callable[[], Reply | None], *, home: bool = False) -> Reply | None:
         since = len(self.emu.calls)
         reply = send()
-        calls = settle(self.emu, since=since)
+        # Home is published after the ack, and its first build on a big database can
+        # outlast a quiet pause: wait for the publish itself.
+        calls = settle(self.emu, since=since, expect={"views.publish": 1} if home else None)
         if reply is not None and reply.status != 200:
             self.out.print(sentence("http_error", reply.status))
         elif reply is not None and reply.elapsed > 3:
@@ -388,17 +397,64 @@ EOF, KEEP, STOP = object(), object(), object()
 TRIES = 3  # bad answers to one field before `fill` gives up (piped input goes on)
 
 
-def console_members(user_id: str) -> tuple[str, tuple[Member, ...]]:
-    """The id to act as (a default member's name works too), and the members: someone
-    unknown with a Slack-like id joins the workspace, so `--user U0SOMEONE` works."""
-    for m in DEFAULT_MEMBERS:
-        if user_id.lower() in (m.user_id.lower(), m.name):
-            return m.user_id, DEFAULT_MEMBERS
+def known_members(database_url: str) -> tuple[Member, ...]:
+    """Everyone the database knows (the directory's cache of the people the bot looked
+    up), as workspace members: a kept demo database brings its whole cast."""
+    db = Database(database_url)
+    try:
+        upgrade(db)  # as the workspace will; a fresh file has no people yet
+        with db.read() as session:
+            people = session.exec(select(Person).order_by(Person.user_id)).all()
+    finally:
+        db.dispose()
+    return tuple(
+        Member(
+            p.user_id,
+            p.name or p.user_id.lower(),
+            p.email or "",
+            p.tz or DEFAULT_MEMBERS[0].tz,
+            deleted=p.deactivated,
+        )
+        for p in people
+    )
+
+
+def console_members(user_id: str, known: Iterable[Member] = ()) -> tuple[str, tuple[Member, ...]]:
+    """The id to act as (a member's name works too), and the members: the default ones
+    and those the database knows (`known`, which win for the same id); someone unknown
+    with a Slack-like id joins the workspace, so `--user U0SOMEONE` works."""
+    by_id = {m.user_id: m for m in DEFAULT_MEMBERS}
+    by_id.update({m.user_id: m for m in known})
+    members = tuple(by_id.values())
+    for m in members:
+        if user_id.lower() in (m.user_id.lower(), m.name.lower()):
+            return m.user_id, members
     if _ID.match(user_id):
         name = user_id.lower()
-        return user_id, (*DEFAULT_MEMBERS, Member(user_id, name, f"{name}@example.com"))
-    names = [m.name for m in DEFAULT_MEMBERS if not m.deleted]
+        return user_id, (*members, Member(user_id, name, f"{name}@example.com"))
+    names = [m.name for m in members if not m.deleted]
     raise BadAnswer(sentence("not_a_workspace_user", user_id, names))
+
+
+@contextmanager
+def logs_to_file(path: Path) -> Iterator[None]:
+    """Every log line goes to `path` while the console runs: the app's threads log
+    (the outbox, the HTTP server) and a line on stderr would land in the conversation."""
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for old in saved:  # keep the token redaction configure_logging set up
+        for kept in old.filters:
+            handler.addFilter(kept)
+    root.handlers[:] = [handler]
+    logging.captureWarnings(True)
+    try:
+        yield
+    finally:
+        logging.captureWarnings(False)
+        root.handlers[:] = saved
+        handler.close()
 
 
 def run_console(
@@ -407,18 +463,23 @@ def run_console(
     database_url: str | None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    log_file: Path | None = None,
 ) -> None:
-    """Type to the bot as a workspace user and read its replies (`help` lists commands)."""
+    """Type to the bot as a workspace user and read its replies (`help` lists commands);
+    on an existing database, as any person it knows (a kept `aigov demo --keep` file)."""
     out = Console(
         file=stdout or sys.stdout, markup=False, highlight=False, soft_wrap=True, emoji=True
     )
+    log_file = log_file or Path(tempfile.gettempdir()) / LOG_FILE
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrating a fresh file is no news
-    try:
-        user_id, members = console_members(user_id)
-    except BadAnswer as exc:
-        out.print(str(exc))
-        return
-    with tempfile.TemporaryDirectory(prefix="aigov-console-") as tmp:
+    with logs_to_file(log_file), tempfile.TemporaryDirectory(prefix="aigov-console-") as tmp:
+        try:
+            known = known_members(database_url) if database_url else ()
+            user_id, members = console_members(user_id, known)
+        except BadAnswer as exc:
+            out.print(str(exc))
+            return
         url = database_url or f"sqlite:///{tmp}/aigov.db"
         with LocalWorkspace(database_url=url, members=members) as ws:
-            TextConsole(ws, user_id=user_id, stdin=stdin or sys.stdin, out=out).run()
+            console = TextConsole(ws, user_id=user_id, stdin=stdin or sys.stdin, out=out)
+            console.run(log_file=log_file)

@@ -7,7 +7,6 @@ moment (Monday Nov 16, 2026) and only scenes move it, so every run tells the sam
 
 The story is a list of scenes (`SCENES`), small functions taking a `Story`
 (story.py): the inventory (scenes.py), then a year of costs and outcomes (figures.py,
-from templates import tables
 from the files data.py writes), then the Q3 review from the prompts to the portfolio
 report (review.py), with the clock moving on two weeks, then November's costs and the
 budget alerts they raise (alerts.py), and last the spend questions people ask in Slack
@@ -34,6 +33,8 @@ from bot.offline.local import LocalWorkspace
 from templates import tables
 from workflows.core import settings as settings_flow
 from workflows.inventory import inventory
+
+DEMO_ACTOR = "demo"  # who the kept database's settings were set by (the audit log)
 
 SCENES: list[Callable[[Story], None]] = [
     scenes.setup,
@@ -80,6 +81,19 @@ def _kept(keep: str) -> tuple[str, Path]:
     return f"sqlite:///{path}", folder
 
 
+def keep_people(ws: LocalWorkspace) -> None:
+    """Write into the database what the story held only in this process, so the kept
+    file answers as the demo did: the roles it gave by environment (admins, leaders)
+    become settings, and every member is looked up as the bot does (users.info), which
+    fills the directory that `aigov console --database` rebuilds its workspace from."""
+    ws.rt.directory.refresh(m.user_id for m in MEMBERS)
+    with ws.db.write() as session:
+        for key, ids in (("admins", ws.admins), ("leaders", ws.leaders)):
+            stored = settings_flow.get(session, key)
+            text = ",".join(dict.fromkeys([*stored, *ids]))
+            settings_flow.put(session, key=key, text=text, actor=DEMO_ACTOR, source="demo")
+
+
 def run_demo(*, keep: str | None = None, out: TextIO | None = None) -> None:
     """Play the story and print it; `keep` keeps the demo database at that path (and the
     files it imported in a folder beside it)."""
@@ -101,5 +115,8 @@ def run_demo(*, keep: str | None = None, out: TextIO | None = None) -> None:
                 scene(story)
             summary(story)
             review.save_report(story, folder)
+            if keep is not None:
+                keep_people(ws)
         if keep is not None:
             console.print(sentence("kept", url, folder))
+            console.print(sentence("kept_people", url, list(ws.admins), list(ws.leaders)))
