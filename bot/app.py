@@ -10,7 +10,7 @@ from slack_bolt import App, BoltResponse
 from sqlalchemy.exc import IntegrityError
 
 from bot.listeners import register_all
-from bot.listeners.common import request_context
+from bot.listeners.common import on_error, request_context
 from bot.runtime import Runtime
 from storage.models import SlackEvent
 
@@ -33,10 +33,8 @@ def build_app(rt: Runtime, *, token_verification: bool = True) -> App:
     app.middleware(request_context(rt))
     register_all(app)
 
-    @app.error
-    def on_error(error: Exception) -> None:
-        log.error("unhandled listener error: %s", type(error).__name__, exc_info=error)
-
+    # Whatever a listener or middleware raises, Slack gets a 2xx and the person a sentence.
+    app.error(on_error)
     return app
 
 

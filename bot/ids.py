@@ -11,6 +11,8 @@ class Action(StrEnum):
     SHOW = "initiative.show"
     RECORD_OPEN = "figures.record_open"
     REVIEW_REPORT = "review.report_open"
+    # the prompt's "Report the other N…": a modal to pick any request past the listed ones
+    REVIEW_MORE = "review.report_more"
     REVIEW_SNOOZE_DAY = "review.snooze_day"
     REVIEW_SNOOZE_UNTIL = "review.snooze_until"
     REVIEW_AWAY = "review.away"
@@ -23,6 +25,8 @@ class Action(StrEnum):
     ALERT_REVIEW = "alert.review"
     # one per "did you mean" choice: answers.choice.0, .1, .2 (the value: the question)
     ANSWER_CHOICE = "answers.choice"
+    # a figure-free card or notice in a channel: "card:<request id>" or "alert:<id>"
+    SHOW_FIGURES = "figures.show"
 
 
 class Callback(StrEnum):
@@ -30,6 +34,7 @@ class Callback(StrEnum):
     EDIT = "initiative.edit"
     RECORD_FIGURES = "figures.record"
     REVIEW_REPORT = "review.report"
+    REVIEW_PICK = "review.pick"
     REVIEW_DECIDE = "review.decide"
     REVIEW_DELEGATE = "review.delegate"
     REVIEW_AWAY = "review.away"

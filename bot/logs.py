@@ -33,7 +33,7 @@ def configure_logging(level: int = logging.INFO, *, secrets: tuple[str, ...] = (
     root.handlers[:] = [handler]
     root.setLevel(level)
     # slack_sdk and Bolt log request bodies at DEBUG.
-    for noisy in ("slack_sdk", "slack_bolt", "aigov.bolt", "urllib3"):
+    for noisy in ("slack_sdk", "aigov.slack_sdk", "slack_bolt", "aigov.bolt", "urllib3"):
         logging.getLogger(noisy).setLevel(max(level, logging.INFO))
     logging.getLogger("waitress").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)

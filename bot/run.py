@@ -11,6 +11,7 @@ from slack_bolt import App
 
 from bot.app import build_app
 from bot.config import Settings
+from bot.guard import AckEveryEnvelope
 from bot.logs import configure_logging
 from bot.runtime import Runtime, web_client
 from bot.schedule.scheduler import start_scheduler
@@ -46,7 +47,7 @@ def run(settings: Settings, *, host: str, port: int, socket_mode: bool) -> None:
         if socket_mode:
             _socket_mode(app, settings, stopping, host=host, port=port)
         else:
-            _http(app, settings, db, stopping, host=host, port=port)
+            _http(app, settings, rt, stopping, host=host, port=port)
     finally:
         scheduler.shutdown(wait=False)
         rt.drain()
@@ -57,7 +58,7 @@ def run(settings: Settings, *, host: str, port: int, socket_mode: bool) -> None:
 def _http(
     app: App,
     settings: Settings,
-    db: Database,
+    rt: Runtime,
     stopping: threading.Event,
     *,
     host: str,
@@ -65,7 +66,7 @@ def _http(
 ) -> None:
     """Serve POST /slack/events (and /healthz, /metrics) until a signal stops it."""
     server = serve(
-        SlackHTTP(app, signing_secret=settings.slack_signing_secret or "", db=db),
+        SlackHTTP(app, signing_secret=settings.slack_signing_secret or "", db=rt.db, runtime=rt),
         host=host,
         port=port,
     )
@@ -86,6 +87,9 @@ def _socket_mode(
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     handler = SocketModeHandler(app, settings.slack_app_token)
+    # Bolt's own listener leaves an envelope un-acked when the app fails or refuses it
+    # (Slack then redelivers it); this one checks its shape and acks every envelope.
+    handler.client.socket_mode_request_listeners[:] = [AckEveryEnvelope(app)]
     handler.connect()
     click.echo(say("serve.j2", "listening", host, port, "socket", plain=True))
     try:

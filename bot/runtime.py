@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -15,10 +15,13 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.audience import Audience
 from bot.config import Settings
 from bot.outbox.sender import OutboxWorker, Sender
 from bot.people import Directory
+from bot.pool import ListenerPool
 from storage.db import Database
+from storage.locks import SessionLock
 from storage.models import utcnow
 from workflows.core import settings as ws
 from workflows.core.access import Viewer, viewer_for
@@ -33,18 +36,33 @@ class Runtime:
     now: Callable[[], datetime] = utcnow
     directory: Directory = field(init=False)
     # Listeners run here after their ack; shutting it down lets in-flight work finish.
-    listener_executor: ThreadPoolExecutor = field(init=False)
+    listener_executor: ListenerPool = field(init=False)
     sender: Sender = field(init=False)
+    # Who is in a channel: the channel rule for figures (bot/audience.py).
+    audience: Audience = field(init=False)
     worker: OutboxWorker | None = field(init=False, default=None)
     # Names this process in leases (the scheduler's) and outbox claims.
     instance_id: str = field(init=False)
+    # On PostgreSQL the scheduler runs where this lock is held (bot.schedule.cycles).
+    scheduler_lock: SessionLock | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         from bot.outbox.renderers import renderers
 
         self.directory = Directory(client=self.client, db=self.db)
-        self.listener_executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="listener")
-        self.sender = Sender(db=self.db, client=self.client, renderers=renderers(), now=self.now)
+        self.listener_executor = ListenerPool(max_workers=8, thread_name_prefix="listener")
+        self.audience = Audience(
+            client=self.client, viewer=self.viewer, bot_user_id=lambda: self.bot_user_id
+        )
+        self.sender = Sender(
+            db=self.db,
+            client=self.client,
+            renderers=renderers(self.audience),
+            now=self.now,
+            admins=self.admins,
+        )
+        if not self.db.is_sqlite:
+            self.scheduler_lock = SessionLock(self.db.url, name="scheduler")
         self.instance_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
     def start_outbox(self, *, interval: float = 1.0) -> None:
@@ -84,6 +102,8 @@ class Runtime:
         self.listener_executor.shutdown(wait=True)
         if self.worker is not None:
             self.worker.stop()
+        if self.scheduler_lock is not None:
+            self.scheduler_lock.close()  # another replica takes the scheduler at once
 
     def today(self) -> date:
         """The workspace's local date (AIGOV_TIMEZONE)."""
@@ -110,8 +130,15 @@ class Runtime:
 
     def leaders(self) -> list[str]:
         """Every leader's user id (environment and settings, user groups expanded)."""
+        return self._people("leaders", self.settings.leaders)
+
+    def admins(self) -> list[str]:
+        """Every admin's user id (environment and settings, user groups expanded)."""
+        return self._people("admins", self.settings.admins)
+
+    def _people(self, setting: str, from_env: list[str]) -> list[str]:
         with self.db.read() as session:
-            configured = [*self.settings.leaders, *ws.get(session, "leaders")]
+            configured = [*from_env, *ws.get(session, setting)]
         found: dict[str, None] = {}
         for entry in configured:
             members = self.directory.group_members(entry) if entry.startswith("S") else {entry}
@@ -119,6 +146,26 @@ class Runtime:
         return list(found)
 
 
+class _OutageNoise(logging.Filter):
+    """slack_sdk logs an ERROR for every request Slack does not answer (or answers with
+    an HTML error page); the outbox sender reports an outage once when it starts and
+    once when it ends, and callers get the exception, so these lines only repeat it."""
+
+    REPEATS = ("Failed to send a request to Slack API server", "Failed to decode Slack API")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.REPEATS)
+
+
+_SLACK_LOG = logging.getLogger("aigov.slack_sdk")
+_SLACK_LOG.addFilter(_OutageNoise())
+
+
 def web_client(settings: Settings) -> WebClient:
     """The Web API client, pointed at SLACK_API_URL (Slack, GovSlack or the emulator)."""
-    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        logger=_SLACK_LOG,
+    )

@@ -6,72 +6,49 @@ one). Signatures are checked here first (bot.signature), then the request goes t
 
 from __future__ import annotations
 
+import json
 import logging
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from slack_bolt import App, BoltRequest
-from sqlalchemy import text
+from slack_bolt import App
 
+from bot import guard, health
+from bot.metrics import CONTENT_TYPE, Metrics
 from bot.signature import verify
 from storage.db import Database
+from storage.models import utcnow
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger("aigov.server")
 MAX_BODY_BYTES = 1_000_000
 StartResponse = Callable[..., Any]
-_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0)
-
-
-class Metrics:
-    """Request counters and ack-latency buckets, in Prometheus text format."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.requests: Counter[str] = Counter()
-        self.latency: Counter[float] = Counter()
-        self.latency_sum = 0.0
-
-    def observe(self, outcome: str, seconds: float) -> None:
-        with self._lock:
-            self.requests[outcome] += 1
-            self.latency_sum += seconds
-            for bound in (*_BUCKETS, float("inf")):
-                if seconds <= bound:
-                    self.latency[bound] += 1
-
-    def render(self) -> str:
-        with self._lock:
-            lines = ["# TYPE aigov_slack_requests_total counter"]
-            lines += [
-                f'aigov_slack_requests_total{{outcome="{k}"}} {v}'
-                for k, v in sorted(self.requests.items())
-            ]
-            lines.append("# TYPE aigov_slack_ack_seconds histogram")
-            for bound in (*_BUCKETS, float("inf")):
-                label = "+Inf" if bound == float("inf") else str(bound)
-                lines.append(
-                    f'aigov_slack_ack_seconds_bucket{{le="{label}"}} {self.latency[bound]}'
-                )
-            lines.append(f"aigov_slack_ack_seconds_sum {self.latency_sum:.6f}")
-            lines.append(f"aigov_slack_ack_seconds_count {sum(self.requests.values())}")
-        return "\n".join(lines) + "\n"
 
 
 class SlackHTTP:
     """The WSGI application."""
 
     def __init__(
-        self, app: App, *, signing_secret: str, db: Database, clock: Callable[[], float] = time.time
+        self,
+        app: App,
+        *,
+        signing_secret: str,
+        db: Database,
+        clock: Callable[[], float] = time.time,
+        runtime: Runtime | None = None,
     ) -> None:
         self.app = app
         self.signing_secret = signing_secret
         self.db = db
         self.clock = clock
-        self.metrics = Metrics()
+        # The bot's clock (outbox rows are stamped with it) and its sender's counts.
+        self.now = runtime.now if runtime is not None else utcnow
+        sends = runtime.sender.counts if runtime is not None else None
+        self.metrics = Metrics(db=db, now=self.now, sends=sends)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -80,7 +57,7 @@ class SlackHTTP:
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self._health(start_response)
         if path == "/metrics" and method == "GET":
-            return _reply(start_response, 200, self.metrics.render(), "text/plain; version=0.0.4")
+            return _reply(start_response, 200, self.metrics.render(), CONTENT_TYPE)
         return _reply(start_response, 404, '{"error":"not_found"}')
 
     def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -102,12 +79,18 @@ class SlackHTTP:
             log.warning("refused a request with a bad or stale signature (%d bytes)", len(body))
             self.metrics.observe("bad_signature", time.perf_counter() - started)
             return _reply(start_response, 401, '{"error":"invalid_signature"}')
-        request = BoltRequest(
-            body=body.decode("utf-8", errors="replace"),
+        checked = guard.check(body, headers.get("content-type"))
+        if checked.reason is not None:
+            guard.refused("HTTP", checked.reason)  # the reason only: never the body
+            self.metrics.observe("bad_request", time.perf_counter() - started)
+            return _reply(start_response, 400, '{"error":"bad_request"}')
+        response = guard.dispatch(
+            self.app,
+            checked,
+            raw=body.decode("utf-8"),
             query=parse_qs(environ.get("QUERY_STRING", "")),
             headers={k: [v] for k, v in headers.items()},
         )
-        response = self.app.dispatch(request)
         self.metrics.observe(str(response.status), time.perf_counter() - started)
         extra = [
             (k, v)
@@ -120,13 +103,8 @@ class SlackHTTP:
         return [payload]
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
-        try:
-            with self.db.read() as session:
-                session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-        except Exception as exc:
-            log.error("health check failed: %s", type(exc).__name__)
-            return _reply(start_response, 503, '{"ok":false,"database":"unreachable"}')
-        return _reply(start_response, 200, '{"ok":true}')
+        code, body = health.check(self.db, self.now)
+        return _reply(start_response, code, json.dumps(body, separators=(",", ":")))
 
 
 def _read_body(environ: dict[str, Any]) -> bytes | None:
@@ -151,6 +129,7 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
 
 _REASONS = {
     200: "OK",
+    400: "Bad Request",
     401: "Unauthorized",
     404: "Not Found",
     413: "Payload Too Large",

@@ -268,6 +268,9 @@ class OutboxMessage(SQLModel, table=True):
     status: str = Field(default=OutboxStatus.PENDING, max_length=10)
     attempts: int = 0
     available_at: datetime = Field(default_factory=utcnow)
+    # When it was first due: `available_at` moves with every retry, this does not, so
+    # the give-up deadline (24 h) and the backlog's age count from here.
+    due_at: datetime | None = None
     lease_owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
@@ -348,6 +351,8 @@ class ReviewRequest(SQLModel, table=True):
     reminders_sent: int = 0
     last_contact_at: datetime | None = None
     submitted_by: str | None = Field(default=None, max_length=32)
+    # who was asked (the owner) when an admin reported for them; None when they did
+    on_behalf_of: str | None = Field(default=None, max_length=32)
     submitted_at: datetime | None = None
     version: int = 0
     owner_recommendation: str | None = Field(default=None, max_length=10)

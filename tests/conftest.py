@@ -13,6 +13,9 @@ import psycopg
 import pytest
 from sqlalchemy import inspect, text
 
+from bot.offline.emulator import server as emulator_server
+from bot.offline.emulator.escaping import raw_controls
+from bot.offline.emulator.recording import Call
 from bot.offline.local import LocalWorkspace
 from storage.db import Database
 from storage.migrate import upgrade
@@ -96,3 +99,27 @@ def ws(database_url: str) -> Iterator[LocalWorkspace]:
     """The running workspace: `ws.slack` acts as Slack, `ws.emulator` records the bot's calls."""
     with LocalWorkspace(database_url=database_url, migrate=False) as workspace:
         yield workspace
+
+
+@pytest.fixture(autouse=True)
+def no_raw_mentions() -> Iterator[None]:
+    """Every call any emulator records in this test: no user text that would ping or
+    link (`<!channel>`, `<@U0X|fake>`, `<http://evil>`) outside the bot's own mentions
+    of known ids (the workspace's, or ones the bot sent to). Checked as each call is
+    recorded (before a test can clear the log); reported at teardown."""
+    found: list[str] = []
+    addressed: set[str] = set()  # ids the bot sent to (say, a channel that is gone)
+
+    def check(emulator: emulator_server.SlackEmulator, call: Call) -> None:
+        for key in ("channel", "user", "users"):
+            if isinstance(call.args.get(key), str):
+                addressed.update(call.args[key].split(","))
+        known = {*emulator.ws.users, *emulator.ws.channels, *addressed}
+        raw = raw_controls(call.args, users=known, channels=known)
+        found.extend(f"{call.method}: {token}" for token in raw)
+
+    emulator_server.OBSERVERS.append(check)
+    yield
+    emulator_server.OBSERVERS.remove(check)
+    if found:
+        pytest.fail("unescaped user text sent to Slack:\n" + "\n".join(found[:20]))

@@ -74,6 +74,28 @@ def notice(ws: LocalWorkspace) -> dict[str, Any]:
     )[-1]
 
 
+def shown(ws: LocalWorkspace, user: str, post: dict[str, Any]) -> str:
+    """What each Show figures of a figure-free notice answers `user`, only them (the
+    channel rule: everyone is in the governance channel here, members too)."""
+    buttons = [
+        e
+        for b in post["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "figures.show"
+    ]
+    assert buttons
+    answers = [_answer(ws, user, post, button) for button in buttons]
+    assert all(a["response_type"] == "ephemeral" for a in answers)
+    return texts(answers)
+
+
+def _answer(ws: LocalWorkspace, user: str, post: dict[str, Any], button: dict[str, Any]) -> Any:
+    before = len(ws.emulator.calls_of("response_url"))
+    ws.slack.click(user, button["action_id"], value=button["value"], message=post, channel_id=GOVERN)
+    return ws.emulator.wait_for(lambda _: ws.emulator.calls_of("response_url")[before:])[-1].args
+
+
 def told(ws: LocalWorkspace, user: str, words: str) -> list[dict[str, Any]]:
     """Wait for an ephemeral message to `user` saying `words` (older ones do not count)."""
     return ws.emulator.wait_for(
@@ -85,7 +107,11 @@ def test_threshold_alert_notice_and_buttons(ws: LocalWorkspace) -> None:
     record(ws, "2026-07", "5,000")
     record(ws, "2026-08", "4,200")
     post = notice(ws)
-    assert "92% of the Q3 2026 budget used ($9,200.00 of $10,000.00), $800.00 left" in texts([post])
+    assert "$9,200.00" not in texts([post]) and "budget threshold crossed" in texts([post])
+    figures = shown(ws, LEAD, post)
+    assert "92% of the Q3 2026 budget used ($9,200.00 of $10,000.00), $800.00 left" in figures
+    assert "may not see these figures" in shown(ws, MEMBER, post)
+    assert "$9,200.00" not in shown(ws, MEMBER, post)
     dm = ws.emulator.wait_for(
         lambda _: [m for m in ws.emulator.messages_to(OWNER) if "budget alert" in texts([m])]
     )
@@ -137,7 +163,7 @@ def test_open_review_and_snooze(ws: LocalWorkspace) -> None:
     ws.slack.click(
         MEMBER, review["action_id"], value=review["value"], message=post, channel_id=GOVERN
     )
-    assert told(ws, MEMBER, "Only leaders and admins can decide")
+    assert told(ws, MEMBER, "Only leaders and admins can open a review")
     ws.slack.click(
         LEAD, review["action_id"], value=review["value"], message=post, channel_id=GOVERN
     )
@@ -248,13 +274,55 @@ def test_spike_and_stale_notices_read_plainly(ws: LocalWorkspace) -> None:
     kinds = sorted(a.kind for a in check_now(ws.rt).new)
     assert "spike" in kinds and "stale" in kinds
     post = notice(ws)
+    assert "$2,500.00" not in texts([post])
+    figures = shown(ws, OWNER, post)
     assert (
         "Aug 2026 spend jumped to $2,500.00, 2.5× the average of the three months before ($1,000.00)"
-        in texts([post])
+        in figures
     )
-    assert "no billing data for 21 days (since Aug 31, 2026)" in texts([post])
+    assert "no billing data for 21 days (since Aug 31, 2026)" in figures
     snooze = ws.slack.find_button(post, text="Snooze a week")
     ws.slack.click(
         MEMBER, snooze["action_id"], value=snooze["value"], message=post, channel_id=GOVERN
     )
     assert told(ws, MEMBER, "Only the initiative's owner")
+
+
+def test_an_admin_records_figures_on_behalf_of_the_owner(ws: LocalWorkspace) -> None:
+    """Admins may edit any initiative, so may record its figures: the audit trail and
+    both people say it was on behalf of the owner (issue 12)."""
+    from storage.models import AuditEntry
+
+    ws.slack.command(ADMIN, "show support assistant")
+    card = ws.emulator.wait_for(lambda calls: [c for c in calls if c.method == "response_url"])[
+        -1
+    ].args
+    ws.slack.click(
+        ADMIN,
+        "figures.record_open",
+        message={"blocks": card["blocks"], "ts": "1", "channel": "C0GENERAL"},
+    )
+    modal = ws.emulator.wait_for(lambda _: ws.emulator.open_views(ADMIN))[-1]
+    reply = ws.slack.submit(ADMIN, modal, {"month": "2026-08", "cost_inference": "1,000"})
+    assert reply.status == 200 and not (reply.json or {}).get("errors")
+    mine = ws.emulator.wait_for(
+        lambda _: [m for m in ws.emulator.messages_to(ADMIN) if "Recorded" in m["text"]]
+    )
+    assert "on behalf of <@U0SUPPORT>" in mine[0]["text"]
+    theirs = ws.emulator.wait_for(
+        lambda _: [m for m in ws.emulator.messages_to(OWNER) if "on your behalf" in m["text"]]
+    )
+    assert (
+        "<@U0ADMIN> recorded the Aug 2026 figures of *Support Assistant* on your behalf"
+        in theirs[0]["text"]
+    )
+    with ws.db.read() as s:
+        [entry] = s.exec(select(AuditEntry).where(AuditEntry.action == "figures.on_behalf")).all()
+    assert (entry.actor, entry.after) == (
+        ADMIN,
+        {"reported_by": ADMIN, "on_behalf_of": OWNER, "period": "2026-08"},
+    )
+    # The owner recording his own figures is no one's behalf: no such entry, no notice.
+    record(ws, "2026-07", "500")
+    with ws.db.read() as s:
+        assert len(s.exec(select(AuditEntry).where(AuditEntry.action == "figures.on_behalf")).all()) == 1

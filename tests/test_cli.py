@@ -139,7 +139,13 @@ def test_manifest_matches_what_the_bot_listens_to() -> None:
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/aigov"]
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_home_opened", "app_mention", "message.im"}
+    assert events == {
+        "app_home_opened",
+        "app_mention",
+        "message.im",
+        "member_joined_channel",
+        "member_left_channel",
+    }
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "users:read.email", "im:history", "files:write"} <= scopes
     assert manifest["settings"]["interactivity"]["is_enabled"] is True

@@ -100,7 +100,14 @@ def test_listeners_are_short_module_level_functions_on_enum_matchers() -> None:
     from bot.ids import Action, Callback
     from bot.listeners import modules
 
-    slack_names = {"/aigov", "message", "app_mention", "app_home_opened"}
+    slack_names = {
+        "/aigov",
+        "message",
+        "app_mention",
+        "app_home_opened",
+        "member_joined_channel",
+        "member_left_channel",
+    }
     enum_values = {*Action, *Callback}
     for module in modules():
         for kind, matcher, handler in module.LISTENERS:

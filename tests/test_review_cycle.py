@@ -120,6 +120,17 @@ def texts(messages: list[dict[str, Any]]) -> str:
     return json.dumps(messages, ensure_ascii=False)
 
 
+def shown(ws: LocalWorkspace, user: str, card: dict[str, Any]) -> str:
+    """What Show figures on a figure-free card answers `user`, only them (the channel
+    rule: everyone is in the governance channel here, members who see no figures too)."""
+    button = ws.slack.find_button(card, text="Show figures")
+    before = len(ws.emulator.calls_of("response_url"))
+    ws.slack.click(user, button["action_id"], value=button["value"], message=card, channel_id=GOVERN)
+    replies = ws.emulator.wait_for(lambda _: ws.emulator.calls_of("response_url")[before:])
+    assert replies[-1].args["response_type"] == "ephemeral"
+    return texts([replies[-1].args])
+
+
 def start_cycle(ws: LocalWorkspace) -> str:
     before = len(ws.emulator.calls_of("response_url"))
     ws.slack.command(ADMIN, "review start")
@@ -174,10 +185,14 @@ def test_a_whole_cycle(ws: LocalWorkspace, clock: Clock) -> None:
     card = wait(
         ws, lambda: [m for m in posts(ws, GOVERN) if "Review: Support Assistant" in texts([m])]
     )[0]
-    body = texts([card])
+    assert "$3,300.00" not in texts([card]) and "Show figures" in texts([card])
+    assert "Recommendation: Scale" in texts([card])
+    body = shown(ws, LEAD, card)
     # 3,000 billed + 300 reported = 3,300; 2,000 x 4.50 = 9,000 of value; 9,000 / 3,300 = 2.73.
     assert "$3,300.00" in body and "2.73" in body and "Recommendation: Scale" in body
     assert "rule `scale`" in body
+    assert "may not see these figures" in shown(ws, MEMBER, card)  # and nothing else
+    assert "$3,300.00" not in shown(ws, MEMBER, card)
     thanks = wait(
         ws,
         lambda: [
@@ -190,7 +205,10 @@ def test_a_whole_cycle(ws: LocalWorkspace, clock: Clock) -> None:
     prompt = dms(ws, SUPPORT)[0]
     _, amended = report(ws, SUPPORT, prompt, {"outcomes": "1,000"}, name="Support Assistant")
     assert amended.status == 200 and not (amended.json or {}).get("errors")
-    wait(ws, lambda: any("1.36" in texts([m]) for m in posts(ws, GOVERN)))  # 4,500 / 3,300
+    edits = len(ws.emulator.calls_of("chat.update"))
+    wait(ws, lambda: ws.emulator.calls_of("chat.update")[edits:])
+    card = next(m for m in posts(ws, GOVERN) if "Review: Support Assistant" in texts([m]))
+    assert "1.36" in shown(ws, LEAD, card)  # 4,500 / 3,300
     assert len([m for m in posts(ws, GOVERN) if "Review: Support Assistant" in texts([m])]) == 1
     with ws.db.read() as s:
         versions = s.exec(select(AuditEntry).where(AuditEntry.action == "review.submit")).all()
@@ -203,10 +221,19 @@ def test_a_whole_cycle(ws: LocalWorkspace, clock: Clock) -> None:
     assert wait(
         ws,
         lambda: [
-            m for m in ws.emulator.ephemerals(MEMBER) if "Only leaders and admins" in m["text"]
+            m for m in ws.emulator.ephemerals(MEMBER) if "Only leaders can decide" in m["text"]
         ],
     )
     assert not ws.emulator.open_views(MEMBER)
+    # So is an admin: admins configure, leaders decide (issue 12).
+    ws.slack.click(ADMIN, kill["action_id"], value=kill["value"], message=card, channel_id=GOVERN)
+    assert wait(
+        ws,
+        lambda: [
+            m for m in ws.emulator.ephemerals(ADMIN) if "Only leaders can decide" in m["text"]
+        ],
+    )
+    assert not ws.emulator.open_views(ADMIN)
 
     # The leader decides Continue with a rationale: card shows it, the owner is told.
     cont = ws.slack.find_button(card, text="Continue")
@@ -428,3 +455,115 @@ def test_a_snooze_click_delivered_twice_sends_one_dm_through_the_outbox(
     ]
     assert [c.args["metadata"]["event_payload"]["key"] for c in sent] == [row.dedupe_key]
     assert len([m for m in dms(ws, SUPPORT) if "Snoozed" in m["text"]]) == 1
+
+
+def test_an_admin_reports_for_the_owner_on_their_behalf(ws: LocalWorkspace, clock: Clock) -> None:
+    """Admins may edit any initiative, so they may report its figures; it is recorded as
+    reported by the admin on behalf of the owner, and the owner is told (issue 12)."""
+    start_cycle(ws)
+    prompt = wait(ws, lambda: dms(ws, SUPPORT))[0]
+    _, reply = report(ws, ADMIN, prompt, {"outcomes": "2,000"}, name="Support Assistant")
+    assert reply.status == 200 and not (reply.json or {}).get("errors")
+    told = wait(
+        ws,
+        lambda: [m for m in dms(ws, SUPPORT) if "on behalf of" in m["text"]],
+    )
+    assert (
+        "<@U0ADMIN> reported the Q3 2026 figures for *Support Assistant* on behalf of <@U0SUPPORT>"
+        in told[0]["text"]
+    )
+    assert wait(ws, lambda: [m for m in dms(ws, ADMIN) if "on behalf of <@U0SUPPORT>" in m["text"]])
+    card = wait(
+        ws, lambda: [m for m in posts(ws, GOVERN) if "Review: Support Assistant" in texts([m])]
+    )[0]
+    assert "reported by <@U0ADMIN> on behalf of <@U0SUPPORT>" in texts([card])
+    with ws.db.read() as s:
+        request = s.exec(select(ReviewRequest).where(ReviewRequest.assignee_id == SUPPORT)).one()
+        assert (request.submitted_by, request.on_behalf_of) == (ADMIN, SUPPORT)
+        entries = {e.action: e for e in s.exec(select(AuditEntry).where(AuditEntry.actor == ADMIN))}
+    assert entries["figures.on_behalf"].after == {
+        "reported_by": ADMIN,
+        "on_behalf_of": SUPPORT,
+        "period": "2026Q3",
+    }
+    assert entries["review.submit"].after["on_behalf_of"] == SUPPORT
+    # The owner amends it himself: no longer on anyone's behalf.
+    _, reply = report(ws, SUPPORT, prompt, {"outcomes": "2,100"}, name="Support Assistant")
+    assert reply.status == 200 and not (reply.json or {}).get("errors")
+    with ws.db.read() as s:
+        request = s.exec(select(ReviewRequest).where(ReviewRequest.assignee_id == SUPPORT)).one()
+        assert (request.submitted_by, request.on_behalf_of) == (SUPPORT, None)
+
+
+def test_the_prompt_reaches_every_request_however_many(ws: LocalWorkspace, clock: Clock) -> None:
+    """45 initiatives for one owner: the DM lists 40 (50 blocks a message) and a button
+    opens a picker of the other 5; the picked one's report modal replaces the picker."""
+    with ws.db.write() as s:
+        for n in range(1, 45):
+            raw = {"name": f"Helper {n:02}", "department": "Support", "owner": SUPPORT, "stage": "pilot"}
+            inventory.register(s, raw=raw, actor=ADMIN, resolve_user=lambda u: u)
+    start_cycle(ws)
+    prompt = wait(ws, lambda: dms(ws, SUPPORT))[0]
+    assert len(prompt["blocks"]) <= 50 and "these 45 initiatives" in prompt["text"]
+    listed = [b for b in prompt["blocks"] if b.get("accessory")]
+    assert len(listed) == 40
+    more = ws.slack.find_button(prompt, text="Report the other 5…")
+    ws.slack.click(SUPPORT, more["action_id"], value=more["value"], message=prompt)
+    picker = wait(ws, lambda: ws.emulator.open_views(SUPPORT))[-1]
+    [select_block] = [b for b in picker["blocks"] if b["type"] == "input"]
+    options = [o["text"]["text"] for o in select_block["element"]["options"]]
+    on_prompt = texts(listed)
+    assert len(options) == 5 and not any(o.split(" · ")[0] in on_prompt for o in options)
+    with ws.db.read() as s:
+        last = s.exec(
+            select(ReviewRequest, Initiative)
+            .join(Initiative, Initiative.id == ReviewRequest.initiative_id)
+            .where(Initiative.name == "Support Assistant")
+        ).one()[0]
+    assert any(o.startswith("Support Assistant") for o in options)  # sorted last by name
+    reply = ws.slack.submit(SUPPORT, picker, {"pick_0": str(last.id)})
+    assert reply.status == 200 and reply.json["response_action"] == "update"
+    modal = ws.emulator.open_views(SUPPORT)[-1]
+    assert modal["callback_id"] == "review.report" and "Support Assistant" in texts([modal])
+    done = ws.slack.submit(SUPPORT, modal, {"outcomes": "1,200"})
+    assert done.status == 200 and not (done.json or {}).get("errors")
+    with ws.db.read() as s:
+        assert s.get(ReviewRequest, last.id).status == "submitted"
+    # A member pressing the button on someone else's prompt gets only their own: none.
+    ws.slack.click(MEMBER, more["action_id"], value=more["value"], message=prompt)
+    assert wait(ws, lambda: [m for m in dms(ws, MEMBER) if "no other review requests" in m["text"]])
+    assert ws.emulator.open_views(MEMBER) == []
+
+
+def test_prompt_and_picker_stay_within_block_kit_limits_for_250_requests() -> None:
+    """However many requests: the DM stays under 50 blocks, the picker under 100 with
+    one select per 100 options, and together they offer every request exactly once."""
+    from bot.views import review as views
+
+    cycle = ReviewCycle(
+        id=1,
+        quarter="2026Q3",
+        period_start=date(2026, 7, 1),
+        period_end=date(2026, 9, 30),
+        opened_by=ADMIN,
+        opened_at=START,
+        deadline_at=START + timedelta(days=14),
+    )
+    rows = [
+        (
+            ReviewRequest(id=n, cycle_id=1, initiative_id=n, assignee_id=SUPPORT),
+            Initiative(id=n, name=f"Initiative {n:03}", department="Support", owner_id=SUPPORT),
+        )
+        for n in range(1, 251)
+    ]
+    text, blocks = views.prompt(cycle=cycle, period="Q3 2026, Jul 1 – Sep 30, 2026", assignee=SUPPORT, rows=rows)
+    assert len(blocks) <= 50 and "these 250 initiatives" in text
+    listed = {b["accessory"]["value"] for b in blocks if b.get("accessory")}
+    assert "Report the other 210…" in texts(blocks)
+    picker = views.pick_modal(cycle_id=1, rows=rows)
+    assert picker is not None and len(picker["blocks"]) <= 100
+    selects = [b["element"]["options"] for b in picker["blocks"] if b["type"] == "input"]
+    assert [len(s) for s in selects] == [100, 100, 10]
+    picked = [o["value"] for s in selects for o in s]
+    assert len(picked) == len(set(picked)) and listed | set(picked) == {str(n) for n in range(1, 251)}
+    assert not listed & set(picked)

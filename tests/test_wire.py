@@ -6,6 +6,7 @@ import json
 import logging
 import time
 import urllib.request
+from urllib.parse import quote
 
 import pytest
 
@@ -55,8 +56,11 @@ def test_bad_signatures_get_401_and_the_body_is_not_logged(
 
 
 def test_a_good_signature_passes(ws: LocalWorkspace) -> None:
+    # A whole command, as Slack sends it: a body of the wrong shape is a 400 (bot.guard).
+    url = ws.emulator.new_response_url(channel="C0GENERAL", user="U0MEMBER")
+    body = BODY + b"&channel_id=C0GENERAL&trigger_id=1.2.3&response_url=" + quote(url).encode()
     ts = str(int(time.time()))
-    reply = ws.slack.raw(BODY, _headers(ts, ws.slack.sign(BODY, ts)))
+    reply = ws.slack.raw(body, _headers(ts, ws.slack.sign(body, ts)))
     assert reply.status == 200
 
 

@@ -19,14 +19,26 @@ Route = tuple[str, Any, Callable[..., Any]]
 def modules() -> list[Any]:
     """Every listener module, in the order Bolt tries them (the first match runs):
     questions before home, so a DM is answered before anything else looks at it."""
-    from bot.listeners import admin, alerts, commands, figures, home, inventory, questions, review
+    from bot.listeners import (
+        admin,
+        alerts,
+        channels,
+        commands,
+        figures,
+        home,
+        inventory,
+        questions,
+        review,
+    )
 
-    return [commands, inventory, figures, review, alerts, admin, questions, home]
+    return [commands, inventory, figures, review, alerts, admin, channels, questions, home]
 
 
 def register_all(app: App) -> None:
     """Register every module's table on the app (the runtime reaches handlers through
     the request_context middleware)."""
+    from bot.listeners.common import guarded
+
     for module in modules():
         for kind, matcher, handler in module.LISTENERS:
-            getattr(app, kind)(matcher)(handler)
+            getattr(app, kind)(matcher)(guarded(handler))

@@ -144,7 +144,7 @@ def on_report(s: Slash) -> None:
         try:
             quarter = _quarter(s.rt, ws.calendar(session), s.rest)
         except PeriodError:
-            s.reply(say("report.j2", "bad_quarter", s.rest, plain=True))
+            s.reply(say("report.j2", "bad_quarter", s.rest))  # escaped: the text is typed
             return
         data = report.portfolio_report(session, quarter=quarter, today=s.rt.today())
         currency = ws.get(session, "currency")

@@ -53,7 +53,7 @@ def submit_record(ack: Ack, context: BoltContext) -> None:
         month = parse_month(act.values.get("month") or "")
         with rt.db.write() as session:
             entry = entries.parse_entry(act.values, currency=ws.get(session, "currency"))
-            initiative, changed = entries.record_month(
+            recorded = entries.record_month(
                 session,
                 initiative_id=int(act.meta["id"]),
                 viewer=viewer,
@@ -67,9 +67,13 @@ def submit_record(ack: Ack, context: BoltContext) -> None:
         ack(response_action="errors", errors={"month": error_text(exc)})
         return
     ack()
-    text = say(TEMPLATE, "recorded", initiative.name, month.label, changed)
+    name, behalf = recorded.initiative.name, recorded.on_behalf_of
+    text = say(TEMPLATE, "recorded", name, month.label, recorded.changed, behalf)
     rt.post(key=f"{act.key}:recorded", target=act.user_id, text=text)
-    if changed:
+    if behalf:  # an admin recorded them: the owner hears who did
+        text = say(TEMPLATE, "recorded_for_you", name, month.label, act.user_id)
+        rt.post(key=f"{act.key}:recorded_for", target=behalf, text=text)
+    if recorded.changed:
         check_now(rt)  # new cost data: budgets are checked at once
 
 

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.ids import Action, Block, Callback
 from bot.listeners import Route
-from bot.listeners.common import Act, error_text, field_errors, friendly, unpack
+from bot.listeners.common import Act, error_text, field_errors, friendly, reply_dm, unpack
 from bot.runtime import Runtime
 from bot.views import figures as figure_views
 from bot.views import inventory as views
@@ -31,8 +31,10 @@ Reply = Callable[..., Any]
 
 def open_register(ack: Ack, client: WebClient, context: BoltContext) -> None:
     ack()
-    _, act = unpack(context)
-    open_register_modal(client, trigger_id=act.trigger_id or "", user_id=act.user_id)
+    rt, act = unpack(context)
+    # The App Home's button: no channel to answer in, so a failure is told in their DM.
+    with friendly(reply_dm(rt, act, "error")):
+        open_register_modal(client, trigger_id=act.trigger_id or "", user_id=act.user_id)
 
 
 def open_edit(ack: Ack, client: WebClient, respond: Respond, context: BoltContext) -> None:
@@ -208,7 +210,8 @@ def show(rt: Runtime, respond: Reply, *, user_id: str, query: str) -> None:
             summary, period=quarter.describe(), currency=currency, unit=initiative.outcome_unit
         )
         blocks.insert(2, section)
-    respond(text=initiative.name, blocks=blocks, response_type="ephemeral")
+    title = say(TEMPLATE, "card_title", i=initiative)  # escaped, as the blocks are
+    respond(text=title, blocks=blocks, response_type="ephemeral")
 
 
 def list_(rt: Runtime, respond: Reply, *, user_id: str, text: str) -> None:

@@ -12,7 +12,6 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.ids import Action
 from bot.listeners import Route
@@ -22,7 +21,7 @@ from bot.runtime import Runtime
 from bot.views import answers as views
 from bot.views import charts
 from templates import say, unescape_mrkdwn
-from workflows.core.access import can_see_figures, may_configure
+from workflows.core.access import may_configure
 from workflows.inventory import inventory
 from workflows.questions.answer import Answer
 from workflows.questions.ask import ask
@@ -88,22 +87,13 @@ def answer_for(rt: Runtime, text: str, *, user_id: str) -> tuple[Any, str, list[
 
 
 def everyone_may_see(rt: Runtime, client: WebClient, channel_id: str, result: Any) -> bool:
-    """Whether every member of the channel may see the answer's figures."""
+    """Whether every member of the channel may see the answer's figures (its whole
+    membership, every page; a channel whose members cannot be read is not safe)."""
     if not isinstance(result, Answer) or not result.initiative_ids:
         return True
-    try:
-        members = client.conversations_members(channel=channel_id, limit=1000)["members"]
-    except SlackApiError:
-        return False
     with rt.db.read() as session:
         stewards = inventory.stewards(session, ids=result.initiative_ids)
-    # Lazily: the first member who may not see stops the look-ups of the others' roles.
-    viewers = (rt.viewer(m) for m in members if m != rt.bot_user_id)
-    return all(
-        can_see_figures(viewer, owner_id=owner, delegates=delegates)
-        for viewer in viewers
-        for owner, delegates in stewards
-    )
+    return rt.audience.all_may_see(channel_id, stewards)
 
 
 def _chart(

@@ -165,6 +165,7 @@ class TextConsole:
     def act(self, send: Callable[[], Reply | None], *, home: bool = False) -> Reply | None:
         since = len(self.emu.calls)
         reply = send()
+        self.ws.quiesce()  # the listener runs after the ack; its DMs go through the outbox
         # Home is published after the ack, and its first build on a big database can
         # outlast a quiet pause: wait for the publish itself.
         calls = settle(self.emu, since=since, expect={"views.publish": 1} if home else None)

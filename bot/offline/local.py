@@ -8,11 +8,14 @@ tests talk to the bot the way users do. Production code never imports it.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Any
+
+from sqlmodel import col, select
 
 from bot.app import build_app
 from bot.config import Settings
@@ -22,7 +25,7 @@ from bot.runtime import Runtime, web_client
 from bot.server import SlackHTTP, serve
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import utcnow
+from storage.models import OutboxMessage, OutboxStatus, utcnow
 
 SIGNING_SECRET = "local-signing-secret"
 BOT_TOKEN = "xoxb-local-emulator"
@@ -102,7 +105,7 @@ class LocalWorkspace:
         self.rt.start_outbox(interval=0.2)
         app = build_app(self.rt)
         self.rt.warm_questions()  # as `aigov serve` does
-        self.http = SlackHTTP(app, signing_secret=SIGNING_SECRET, db=db)
+        self.http = SlackHTTP(app, signing_secret=SIGNING_SECRET, db=db, runtime=self.rt)
         self._server = serve(self.http, host="127.0.0.1", port=0, threads=8)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="aigov-http", daemon=True)
@@ -137,6 +140,30 @@ class LocalWorkspace:
     @property
     def db(self) -> Database:
         return self.rt.db
+
+    def quiesce(self, *, timeout: float = 30.0) -> bool:
+        """Wait until the app has done what it was asked: every listener finished (they
+        run after their ack) and every outbox message due by now sent (or failed for
+        now). False when `timeout` ran out first (a slow machine: show what there is)."""
+        deadline = time.monotonic() + timeout
+        if not self.rt.listener_executor.wait_idle(timeout=timeout):
+            return False
+        self.rt.wake_outbox()
+        now = self.rt.now()
+        while time.monotonic() < deadline:
+            with self.db.read() as session:
+                due = session.exec(
+                    select(OutboxMessage.id).where(
+                        col(OutboxMessage.status).in_(
+                            (OutboxStatus.PENDING, OutboxStatus.SENDING)
+                        ),
+                        OutboxMessage.available_at <= now,
+                    )
+                ).first()
+            if due is None:
+                return True
+            time.sleep(0.02)  # the row changes after the Slack call: poll the database
+        return False
 
     def config(self, **changes: Any) -> None:
         """Change process settings (roles from the environment) while running."""

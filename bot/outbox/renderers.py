@@ -3,10 +3,12 @@ from the database as it is at send time."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
 
+from bot.audience import Audience, Steward
 from bot.ids import Action
 from bot.outbox.message import Rendered
 from bot.outbox.post import MESSAGE, render_message
@@ -20,6 +22,7 @@ from templates import say, tables
 from workflows.budgets import alerts
 from workflows.core import settings as ws
 from workflows.figures import figures
+from workflows.inventory import inventory
 from workflows.reviews import chasing, report, review, rules
 
 TEMPLATE = "review.j2"
@@ -46,20 +49,30 @@ def reminder(session: Session, params: dict[str, Any]) -> Rendered:
     return Rendered(text=text, blocks=blocks)
 
 
-def card(session: Session, params: dict[str, Any]) -> Rendered:
-    request, cycle, initiative = review.get_request(session, params["request_id"])
+def card_parts(session: Session, request_id: int) -> dict[str, Any]:
+    """What a review card shows (the arguments of bot.views.review.card)."""
+    request, cycle, initiative = review.get_request(session, request_id)
     quarter = ws.calendar(session).quarter_of(cycle.period_start)
     now = figures.summarize(session, initiative=initiative, period=quarter)
     before = figures.summarize(session, initiative=initiative, period=quarter.previous())
-    text, blocks = views.card(
-        request=request,
-        initiative=initiative,
-        quarter=quarter.label,
-        figures=now,
-        previous=before.value_per_ai_dollar,
-        currency=ws.get(session, "currency"),
-        budget=rules.quarter_budget(initiative.budget_micros, initiative.budget_period),
-    )
+    return {
+        "request": request,
+        "initiative": initiative,
+        "quarter": quarter.label,
+        "figures": now,
+        "previous": before.value_per_ai_dollar,
+        "currency": ws.get(session, "currency"),
+        "budget": rules.quarter_budget(initiative.budget_micros, initiative.budget_period),
+    }
+
+
+def card(session: Session, params: dict[str, Any], *, audience: Audience) -> Rendered:
+    """The card in the governance channel: with figures only while every member of the
+    channel may see them (decided at each send, so an edit follows the membership)."""
+    parts = card_parts(session, params["request_id"])
+    stewards = inventory.stewards(session, ids=[parts["initiative"].id])
+    channel = ws.get(session, "governance_channel")
+    text, blocks = views.card(**parts, show_figures=audience.all_may_see(channel, stewards))
     return Rendered(text=text, blocks=blocks)
 
 
@@ -130,22 +143,38 @@ def report_file(session: Session, params: dict[str, Any]) -> Rendered:
     return Rendered(text="", files=[file])
 
 
-def alert_notice(session: Session, params: dict[str, Any]) -> Rendered:
-    """Budget alerts, grouped: the owner's DM, or the governance post with buttons."""
+def alert_stewards(session: Session, rows: list[tuple[Any, str]]) -> list[Steward]:
+    """Who may see each alert's figures: its initiative's stewards; a department's
+    budget only those who see the portfolio (None)."""
+    ids = [a.initiative_id for a, _ in rows if a.initiative_id is not None]
+    stewards: list[Steward] = list(inventory.stewards(session, ids=ids))
+    if any(a.initiative_id is None for a, _ in rows):
+        stewards.append(None)
+    return stewards
+
+
+def alert_notice(session: Session, params: dict[str, Any], *, audience: Audience) -> Rendered:
+    """Budget alerts, grouped: the owner's DM, or the governance post with buttons (with
+    figures only while every member of the channel may see them)."""
+    rows = alerts.notice_rows(session, params["alert_ids"])
+    buttons = params.get("buttons", False)
+    shown = True
+    if buttons:
+        channel = ws.get(session, "governance_channel")
+        shown = audience.all_may_see(channel, alert_stewards(session, rows))
     text, blocks = alert_views.notice(
-        alerts.notice_rows(session, params["alert_ids"]),
-        currency=ws.get(session, "currency"),
-        buttons=params.get("buttons", False),
+        rows, currency=ws.get(session, "currency"), buttons=buttons, show_figures=shown
     )
     return Rendered(text=text, blocks=blocks)
 
 
-def renderers() -> dict[str, Renderer]:
-    """Every outbox kind the bot knows how to send."""
+def renderers(audience: Audience) -> dict[str, Renderer]:
+    """Every outbox kind the bot knows how to send; those that post figures to a
+    channel ask `audience` who would read them."""
     return {
         review.PROMPT: prompt,
         chasing.REMINDER: reminder,
-        review.CARD: card,
+        review.CARD: partial(card, audience=audience),
         review.SUBMITTED: submitted,
         review.DECIDED: decided,
         review.ORPHAN: orphan,
@@ -153,6 +182,6 @@ def renderers() -> dict[str, Renderer]:
         chasing.ESCALATION: escalation,
         review.REPORT: report_summary,
         review.REPORT_FILE: report_file,
-        alerts.NOTICE: alert_notice,
+        alerts.NOTICE: partial(alert_notice, audience=audience),
         MESSAGE: render_message,
     }

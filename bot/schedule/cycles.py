@@ -14,7 +14,21 @@ from workflows.reviews import chasing, review
 
 log = logging.getLogger("aigov.cycles")
 SCHEDULER_LEASE = "scheduler"
-LEASE_TTL = timedelta(seconds=150)
+# SQLite's lease row: renewed every LEASE_RENEW by the scheduler_lease job, so a process
+# that dies frees the scheduler within LEASE_TTL. PostgreSQL needs no expiry: its
+# advisory lock goes with the holder's connection (storage.locks.SessionLock).
+LEASE_TTL = timedelta(seconds=30)
+LEASE_RENEW = timedelta(seconds=10)
+
+
+def holds_scheduler(rt: Runtime) -> bool:
+    """Whether this process is the one that runs the scheduled work (taking it if free)."""
+    if rt.scheduler_lock is not None:
+        return rt.scheduler_lock.held()
+    with rt.db.write() as session:
+        return lease.acquire(
+            session, name=SCHEDULER_LEASE, holder=rt.instance_id, now=rt.now(), ttl=LEASE_TTL
+        )
 
 
 def _refresh_owners(rt: Runtime) -> None:
@@ -53,14 +67,11 @@ def open_now(
 
 
 def tick(rt: Runtime) -> chasing.TickResult | None:
-    """The scheduled job: in one process at a time (a lease), open a due cycle, remind,
-    escalate. Returns None when another process holds the lease."""
+    """The scheduled job: in one process at a time (holds_scheduler), open a due cycle,
+    remind, escalate. Returns None when another process runs the scheduler."""
+    if not holds_scheduler(rt):
+        return None
     now = rt.now()
-    with rt.db.write() as session:
-        if not lease.acquire(
-            session, name=SCHEDULER_LEASE, holder=rt.instance_id, now=now, ttl=LEASE_TTL
-        ):
-            return None
     with rt.db.read() as session:
         due = chasing.due_quarter(session, now=now, record=False) is not None
     if due:

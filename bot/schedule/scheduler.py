@@ -2,7 +2,9 @@
 
 APScheduler 3.x runs in UTC with an in-memory job store: jobs are rebuilt at every start
 from this list (fixed ids, `replace_existing`), and every job is safe to run in several
-replicas at once: the review job takes a database lease, and its effects are keyed
+replicas at once: the review job runs only in the process that holds the scheduler
+(a PostgreSQL advisory lock, or on SQLite a lease row the scheduler_lease job renews),
+and its effects are keyed
 (one cycle per quarter, outbox dedupe keys). When the review schedule is changed the
 next tick reads it; no restart is needed. A run missed while the bot was down happens
 once when it is back (workflows.reviews.chasing.due_quarter).
@@ -23,6 +25,7 @@ log = logging.getLogger("aigov.scheduler")
 # (job id, function by import path, seconds between runs)
 JOBS = (
     ("review_tick", "bot.schedule.jobs:review_tick", 60),
+    ("scheduler_lease", "bot.schedule.jobs:scheduler_lease", 10),  # cycles.LEASE_RENEW
     ("alerts_check", "bot.schedule.jobs:alerts_check", 24 * 3600),  # also after every data arrival
 )
 

@@ -20,30 +20,51 @@ def line(alert: Alert, name: str, currency: str) -> str:
 
 
 def notice(
-    alerts: Sequence[tuple[Alert, str]], *, currency: str, buttons: bool
+    alerts: Sequence[tuple[Alert, str]], *, currency: str, buttons: bool, show_figures: bool = True
 ) -> tuple[str, list[bk.Block]]:
-    """One message for several alerts; with buttons (governance) each gets its actions."""
-    w = tables(TEMPLATE)
+    """One message for several alerts; with buttons (governance) each gets its actions.
+    Without figures (someone in the channel may not see them) each alert says what
+    happened, not how much, and gets a Show figures button."""
     head = say(TEMPLATE, "header", len(alerts), plain=True)
     blocks: list[bk.Block] = [bk.header(head)]
+    if not show_figures:
+        blocks.append(bk.context(say(TEMPLATE, "figures_hidden")))
     for alert, name in list(alerts)[:MAX_ALERTS]:
-        blocks.append(bk.section(line(alert, name, currency)))
+        shown = (
+            line(alert, name, currency)
+            if show_figures
+            else say(TEMPLATE, "line_hidden", alert, name)
+        )
+        blocks.append(bk.section(shown))
         if not buttons:
             continue
         if alert.status != AlertStatus.OPEN:
             blocks.append(bk.context(say(TEMPLATE, "state", alert)))
-        if alert.status in (AlertStatus.OPEN, AlertStatus.SNOOZED):
-            value = str(alert.id)
-            elements = [
-                bk.button(w.BUTTONS["ack"], Action.ALERT_ACK, value=value, style="primary"),
-                bk.button(w.BUTTONS["snooze"], Action.ALERT_SNOOZE, value=value),
-            ]
-            if alert.initiative_id is not None and alert.kind in ("threshold", "forecast"):
-                elements.append(bk.button(w.BUTTONS["raise"], Action.ALERT_RAISE, value=value))
-            if alert.initiative_id is not None:
-                elements.append(bk.button(w.BUTTONS["review"], Action.ALERT_REVIEW, value=value))
+        elements = (
+            _alert_buttons(alert) if alert.status in (AlertStatus.OPEN, AlertStatus.SNOOZED) else []
+        )
+        if not show_figures:
+            elements.append(
+                bk.button(
+                    tables(TEMPLATE).SHOW_FIGURES, Action.SHOW_FIGURES, value=f"alert:{alert.id}"
+                )
+            )
+        if elements:
             blocks.append(bk.actions(*elements))
-    return head, blocks
+    return say(TEMPLATE, "header", len(alerts)), blocks
+
+
+def _alert_buttons(alert: Alert) -> list[bk.Block]:
+    w, value = tables(TEMPLATE), str(alert.id)
+    elements = [
+        bk.button(w.BUTTONS["ack"], Action.ALERT_ACK, value=value, style="primary"),
+        bk.button(w.BUTTONS["snooze"], Action.ALERT_SNOOZE, value=value),
+    ]
+    if alert.initiative_id is not None and alert.kind in ("threshold", "forecast"):
+        elements.append(bk.button(w.BUTTONS["raise"], Action.ALERT_RAISE, value=value))
+    if alert.initiative_id is not None:
+        elements.append(bk.button(w.BUTTONS["review"], Action.ALERT_REVIEW, value=value))
+    return elements
 
 
 def listing(alerts: Sequence[tuple[Alert, str]], *, currency: str, scoped: bool) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from bot.ids import Action, Callback
@@ -21,6 +22,7 @@ from workflows.figures.figures import InitiativeFigures
 
 TEMPLATE = "review.j2"
 MAX_LISTED = 40  # a prompt lists at most this many initiatives (50 blocks per message)
+PICK_OPTIONS = 100  # a static select holds 100 options; a picker has one select per 100
 
 
 def rule_text(rule: str | None) -> str:
@@ -43,9 +45,56 @@ def prompt(
     label = period.split(",")[0]  # "Q3 2026"
     blocks = [bk.header(say(TEMPLATE, "prompt_header", label, plain=True)), bk.section(intro)]
     blocks += _request_lines(rows)
+    blocks += _more(cycle, rows)
     if any(r.status == RequestStatus.PENDING for r, _ in rows):
         blocks.append(_chase_actions(cycle))
     return intro, blocks
+
+
+Rows = Sequence[tuple[ReviewRequest, Initiative]]
+
+
+def _unlisted(rows: Rows) -> list[tuple[ReviewRequest, Initiative]]:
+    """The requests past the listed ones that can still be reported or amended."""
+    return [(r, i) for r, i in rows[MAX_LISTED:] if r.status != RequestStatus.DECIDED]
+
+
+def _more(cycle: ReviewCycle, rows: Rows) -> list[bk.Block]:
+    """Past MAX_LISTED lines, one button that opens a picker of all the others, so
+    every request is reachable from the DM however many there are."""
+    rest = _unlisted(rows)
+    if not rest:
+        return []
+    label = say(TEMPLATE, "more_button", len(rest), plain=True)
+    return [bk.actions(bk.button(label, Action.REVIEW_MORE, value=str(cycle.id), style="primary"))]
+
+
+def pick_modal(
+    *, cycle_id: int, rows: Sequence[tuple[ReviewRequest, Initiative]]
+) -> bk.Block | None:
+    """The requests the prompt does not list, one select per 100 (Slack's limit of
+    options); submitting turns the modal into that request's report modal. None when
+    there is nothing past the listed ones."""
+    w = tables(TEMPLATE)
+    rest = _unlisted(rows)
+    if not rest:
+        return None
+    blocks: list[bk.Block] = [bk.section(say(TEMPLATE, "pick_intro", len(rest), len(rows)))]
+    for n, start in enumerate(range(0, len(rest), PICK_OPTIONS)):
+        chunk = rest[start : start + PICK_OPTIONS]
+        options = [(str(r.id), say(TEMPLATE, "pick_option", i, r, plain=True)) for r, i in chunk]
+        first, last = MAX_LISTED + start + 1, MAX_LISTED + start + len(chunk)
+        label = say(TEMPLATE, "pick_label", first, last, plain=True)
+        several = len(rest) > PICK_OPTIONS  # then each select is optional: one is picked
+        blocks.append(bk.choice_input(f"pick_{n}", label, options, optional=several))
+    return bk.modal(
+        title=w.TITLES["pick"],
+        callback_id=Callback.REVIEW_PICK,
+        blocks=blocks[: bk.VIEW_BLOCKS],
+        submit=w.TITLES["next"],
+        close=w.TITLES["close"],
+        metadata={"cycle_id": cycle_id},
+    )
 
 
 def _request_lines(rows: Sequence[tuple[ReviewRequest, Initiative]]) -> list[bk.Block]:
@@ -77,8 +126,10 @@ def reminder(
     if not waiting:
         text = say(TEMPLATE, "nothing_left")
         return text, [bk.section(text)]
-    text = say(TEMPLATE, "reminder", len(waiting), [i.name for _, i in waiting], cycle, number)
-    return text, [bk.section(text), *_request_lines(waiting), _chase_actions(cycle)]
+    names = [i.name for _, i in waiting]
+    text = say(TEMPLATE, "reminder", len(waiting), names[:MAX_LISTED], cycle, number)
+    more = _more(cycle, rows)
+    return text, [bk.section(text), *_request_lines(waiting), *more, _chase_actions(cycle)]
 
 
 def report_modal(
@@ -158,32 +209,60 @@ def card(
     previous: Any,
     currency: str,
     budget: int | None,
+    show_figures: bool = True,
 ) -> tuple[str, list[bk.Block]]:
-    """The review card: figures, trend, recommendation and why; decision buttons until decided."""
-    title = say(TEMPLATE, "card_title", initiative, quarter, plain=True)
+    """The review card: figures, trend, recommendation and why; decision buttons until
+    decided. Without figures (someone in the channel may not see them), the owner's
+    notes stay out too (they may quote figures) and a Show figures button answers
+    those who may see them."""
+    title = say(TEMPLATE, "card_title", initiative, quarter)
+    if show_figures:
+        body = say(TEMPLATE, "card_body", initiative, request, figures, previous, currency, budget)
+    else:
+        body = say(TEMPLATE, "card_body_hidden", initiative, request)
     blocks = [
-        bk.header(title),
-        bk.section(say(TEMPLATE, "card_body", initiative, request, figures, previous, currency, budget)),
+        bk.header(say(TEMPLATE, "card_title", initiative, quarter, plain=True)),
+        bk.section(body),
     ]
     if request.recommendation:
-        blocks.append(bk.section(say(TEMPLATE, "card_verdict", request, rule_text(request.rule))))
+        shown = request if show_figures else _without_notes(request)
+        blocks.append(bk.section(say(TEMPLATE, "card_verdict", shown, rule_text(request.rule))))
+    buttons = [] if show_figures else [show_figures_button(f"card:{request.id}")]
     if request.status == RequestStatus.DECIDED:
         blocks.append(bk.context(say(TEMPLATE, "card_decided", request)))
     else:
-        blocks.append(
-            bk.actions(
-                *(
-                    _button(
-                        d,
-                        f"{Action.REVIEW_DECIDE}.{d}",
-                        str(request.id),
-                        "danger" if d == Decision.KILL else None,
-                    )
-                    for d in DECISIONS
-                )
-            )
-        )
+        buttons = [*_decide_buttons(request), *buttons]
+    if buttons:
+        blocks.append(bk.actions(*buttons))
     return title, blocks
+
+
+def _decide_buttons(request: ReviewRequest) -> list[bk.Block]:
+    return [
+        _button(
+            d,
+            f"{Action.REVIEW_DECIDE}.{d}",
+            str(request.id),
+            "danger" if d == Decision.KILL else None,
+        )
+        for d in DECISIONS
+    ]
+
+
+def _without_notes(request: ReviewRequest) -> SimpleNamespace:
+    keep = ("recommendation", "owner_recommendation", "rule")
+    return SimpleNamespace(**{k: getattr(request, k) for k in keep}, notes=None)
+
+
+def show_figures_button(value: str) -> bk.Block:
+    """Show figures: answers whoever clicks, ephemerally (bot/listeners/channels.py)."""
+    return bk.button(tables(TEMPLATE).SHOW_FIGURES, Action.SHOW_FIGURES, value=value)
+
+
+def card_figures(**parts: Any) -> tuple[str, list[bk.Block]]:
+    """The card's figures for one person who may see them (no buttons)."""
+    title, blocks = card(**parts, show_figures=True)
+    return title, [b for b in blocks if b["type"] != "actions"]
 
 
 def decide_modal(*, request: ReviewRequest, initiative: Initiative, decision: str) -> bk.Block:

@@ -198,7 +198,12 @@ def test_one_import_is_one_message_per_recipient(db: Database) -> None:
             actor="t",
         )
     result = _check(db, date(2026, 9, 30))
-    assert len(result.new) == 6  # 80% and 100% for each of three
+    # 80% and 100% crossed at once for each of three: the 100% alert of each (the 80%
+    # ones are stored, resolved as superseded, so they never fire later).
+    assert [(a.threshold, a.status) for a in result.new] == [(100, "open")] * 3
+    with db.read() as s:
+        superseded = s.exec(select(Alert).where(Alert.threshold == 80)).all()
+        assert [a.resolved_reason for a in superseded] == ["superseded"] * 3
     keys = _keys(db)
     assert len(keys) == 2 and keys[0].endswith(":U0OWNER") and keys[1].endswith(":governance")
 
@@ -245,3 +250,35 @@ def test_replicas_checking_at_once_raise_each_alert_once(db: Database) -> None:
     with db.read() as s:
         assert len(s.exec(select(Alert)).all()) == 2
     assert len(_keys(db)) == 2  # one DM, one governance post
+
+
+def test_a_department_budget_alerts_once_per_threshold_and_names_it(db: Database) -> None:
+    """Spend that passes 80% and 100% of a department's budget in one go is one alert
+    (the 100% one) in one line naming its threshold; no check says it again (issue 12)."""
+    from templates import say
+
+    iid = _setup(db, budget="1000000")
+    with db.write() as s:
+        budgets.set_department_budget(
+            s,
+            department="Support",
+            viewer=LEADER,
+            micros=1_000_000_000,
+            period="month",
+            now=datetime(2026, 9, 1, tzinfo=UTC),
+        )
+    _spend(db, iid, date(2026, 9, 1), "1050")
+    [alert] = _check(db, date(2026, 9, 30)).new
+    assert (alert.scope_key, alert.threshold) == ("department:support", 100)
+    line = say("alerts.j2", "line", alert, "Support", "USD")
+    assert line == (
+        ":warning: *Support* (department budget): 105% of the Sep 2026 budget used "
+        "($1,050.00 of $1,000.00), $50.00 over (past the 100% threshold)."
+    )
+    for day in (30, 30):
+        assert _check(db, date(2026, 9, day)).new == []
+    with db.read() as s:
+        rows = s.exec(select(Alert).where(Alert.scope_key == "department:support")).all()
+    assert sorted((a.threshold, a.status) for a in rows) == [(80, "resolved"), (100, "open")]
+    notices = [k for k in _keys(db) if k.endswith(":governance")]
+    assert len(notices) == 1

@@ -283,6 +283,7 @@ def check(session: Session, *, today: date, now: datetime) -> CheckResult:
             alert = _find(session, f)
             if alert is not None:
                 result.new.append(alert)
+    result.new = _supersede(result.new, now=now)
     current = {(f.scope_key, f.period_key, f.kind, f.threshold) for f in holding}
     for alert in session.exec(select(Alert).where(Alert.status != AlertStatus.RESOLVED)):
         if (alert.scope_key, alert.period_key, alert.kind, alert.threshold) in current:
@@ -296,6 +297,29 @@ def check(session: Session, *, today: date, now: datetime) -> CheckResult:
     if result.new:
         _notify(session, result.new, now=now)
     return result
+
+
+def _supersede(new: list[Alert], *, now: datetime) -> list[Alert]:
+    """Thresholds of one budget and period crossed in the same check (80% and 100% at
+    once) are one alert, the highest: the lower ones are stored, so they never fire
+    later, but resolved as superseded rather than said twice in near-identical lines."""
+    highest: dict[tuple[str, str], int] = {}
+    for alert in new:
+        if alert.kind == "threshold":
+            scope = (alert.scope_key, alert.period_key)
+            highest[scope] = max(highest.get(scope, 0), alert.threshold)
+    kept = []
+    for alert in new:
+        top = highest.get((alert.scope_key, alert.period_key))
+        if alert.kind == "threshold" and top is not None and alert.threshold < top:
+            alert.status, alert.resolved_at, alert.resolved_reason = (
+                AlertStatus.RESOLVED,
+                now,
+                "superseded",
+            )
+        else:
+            kept.append(alert)
+    return kept
 
 
 def _find(session: Session, f: Finding) -> Alert | None:

@@ -73,8 +73,20 @@ def may_configure(viewer: Viewer) -> bool:
 
 
 def may_decide(viewer: Viewer) -> bool:
-    """Deciding a review (and opening an off-cycle one): leaders and admins."""
-    return viewer.is_leader or viewer.is_admin
+    """Deciding a review: leaders (the spec's roles: admins configure, leaders decide)."""
+    return viewer.is_leader
+
+
+def may_open_review(viewer: Viewer) -> bool:
+    """Opening an off-cycle review (from a budget alert): it starts a review, which admins
+    do, and asks for a decision, which leaders make; so both."""
+    return viewer.is_admin or viewer.is_leader
+
+
+def reports_on_behalf(viewer: Viewer, *, owner_id: str, delegates: Iterable[str]) -> bool:
+    """An admin entering an initiative's figures without being its owner or a delegate:
+    allowed (admins may edit any initiative), and recorded as "on behalf of" the owner."""
+    return viewer.is_admin and not is_steward(viewer, owner_id=owner_id, delegates=delegates)
 
 
 def may_set_budget(viewer: Viewer) -> bool:

@@ -1,4 +1,5 @@
-"""Named leases in the database: one holder at a time, taken over when it expires."""
+"""Named leases in the database: one holder at a time, taken over when it expires (on
+PostgreSQL the scheduler uses storage.locks.SessionLock instead: no expiry to wait)."""
 
 from __future__ import annotations
 

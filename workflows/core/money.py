@@ -11,6 +11,8 @@ from babel.numbers import format_currency, get_currency_precision, get_currency_
 from workflows.core.errors import MoneyError  # raised here; imported from here too
 
 MICROS = 1_000_000
+# No amount a person types is this large; micro-units of one fit a BIGINT with room to add.
+MAX_AMOUNT = Decimal(10**12)
 # ASCII digits only: Decimal() would also take NaN, Infinity, 1_000 and non-ASCII digits.
 _AMOUNT = re.compile(r"^(?P<sign>-)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
 _SYMBOLS = "$€£¥₹₩₽¢"
@@ -41,7 +43,10 @@ def parse_amount(
         raise MoneyError("negative", text)
     if match["frac"] and len(match["frac"]) > places:
         raise MoneyError("too_precise", text)
-    return Decimal(cleaned.replace(",", ""))
+    amount = Decimal(cleaned.replace(",", ""))
+    if abs(amount) >= MAX_AMOUNT:
+        raise MoneyError("too_big", text)
+    return amount
 
 
 @cache

@@ -3,24 +3,32 @@
 Writers call `enqueue` inside the transaction that changes state, so a crash can never
 lose the message or keep a message for a change that did not happen. The sender
 (bot.outbox.sender) calls `claim`, sends outside any transaction, then `mark_sent`,
-`retry_later` or `mark_dead`. A lease outlives the slowest send including Retry-After
-waits, so a second sender never takes over a row still being sent.
+`retry_later` or `mark_dead`. A lease is short (LEASE) and the sender renews it with
+heartbeats while it holds the row, so a live sender keeps its rows however slow a send
+is, and a dead one's rows are taken over within LEASE. A message Slack cannot take for
+now is retried until MAX_AGE after it was first due, never given up by attempt count.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage, OutboxStatus
 from storage.upsert import insert_ignore
 
+# A message that keeps failing for a reason that is not Slack being away (a renderer
+# bug, an error Slack does not document as transient) is given up after this many tries.
 MAX_ATTEMPTS = 6
+# A message Slack cannot take for now (429, 5xx, network) is retried this long.
+MAX_AGE = timedelta(hours=24)
 UNKNOWN_OUTCOME = "unknown outcome: the previous sender stopped mid-send"
-LEASE = timedelta(seconds=120)
+LEASE = timedelta(seconds=20)
+UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
 def enqueue(
@@ -47,6 +55,7 @@ def enqueue(
         "status": OutboxStatus.PENDING,
         "attempts": 0,
         "available_at": available_at or now,
+        "due_at": available_at or now,
         "created_at": now,
     }
     return insert_ignore(session, OutboxMessage, values, keys=("dedupe_key",))
@@ -101,6 +110,25 @@ def claim(session: Session, *, owner: str, now: datetime, limit: int = 20) -> li
     return [r for r in rows if r.lease_owner == owner]
 
 
+def renew(session: Session, *, ids: list[int], owner: str, now: datetime) -> int:
+    """The heartbeat: extend `owner`'s lease on the rows it still holds; how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(ids),
+            col(OutboxMessage.lease_owner) == owner,
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+        )
+        .values(lease_until=now + LEASE)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def deadline(row: OutboxMessage) -> datetime:
+    """When a message Slack keeps refusing for now is given up."""
+    return (row.due_at or row.created_at) + MAX_AGE
+
+
 def _mine(session: Session, row_id: int, owner: str) -> OutboxMessage | None:
     row = session.get(OutboxMessage, row_id)
     # A row whose lease was taken over must be left to its new owner.
@@ -128,26 +156,36 @@ def retry_later(
     owner: str,
     at: datetime,
     error: str,
+    now: datetime,
     count_attempt: bool = True,
-) -> None:
-    """Back to pending until `at`; after MAX_ATTEMPTS failed attempts the row is dead."""
+    max_attempts: int | None = None,
+) -> OutboxStatus | None:
+    """Back to pending until `at` (never past its deadline: the last try is at the
+    deadline); dead once a try at or past the deadline fails, or after `max_attempts`
+    tries when given. The status it got; None when the row is no longer ours."""
     row = _mine(session, row_id, owner)
     if row is None:
-        return
+        return None
     if not count_attempt:
         row.attempts -= 1
-    if row.attempts >= MAX_ATTEMPTS:
+    give_up = deadline(row)
+    if now >= give_up or (max_attempts is not None and row.attempts >= max_attempts):
         mark_dead(session, row_id=row_id, owner=owner, error=error)
-        return
-    row.status, row.available_at, row.last_error = OutboxStatus.PENDING, at, error[:500]
+        return OutboxStatus.DEAD
+    row.status, row.available_at = OutboxStatus.PENDING, min(at, give_up)
+    row.last_error = error[:500]
     row.lease_owner = row.lease_until = None
+    return OutboxStatus.PENDING
 
 
-def mark_dead(session: Session, *, row_id: int, owner: str, error: str) -> None:
+def mark_dead(session: Session, *, row_id: int, owner: str, error: str) -> bool:
+    """Give the row up; False when it is no longer ours (its new owner decides)."""
     row = _mine(session, row_id, owner)
-    if row is not None:
-        row.status, row.last_error = OutboxStatus.DEAD, error[:500]
-        row.lease_owner = row.lease_until = None
+    if row is None:
+        return False
+    row.status, row.last_error = OutboxStatus.DEAD, error[:500]
+    row.lease_owner = row.lease_until = None
+    return True
 
 
 def by_key(session: Session, key: str) -> OutboxMessage | None:
@@ -159,6 +197,30 @@ def sent_message(session: Session, key: str) -> OutboxMessage | None:
     """The sent message with this key (to reply in its thread or edit it), if sent."""
     row = by_key(session, key)
     return row if row is not None and row.status == OutboxStatus.SENT else None
+
+
+@dataclass(frozen=True)
+class Backlog:
+    unsent: int  # pending or being sent, due or not
+    oldest_due: datetime | None  # when the oldest unsent message that is due was first due
+    dead: int
+
+
+def backlog(session: Session, *, now: datetime) -> Backlog:
+    """What /healthz and /metrics read: two aggregate queries on the status index."""
+    counts = dict(
+        session.exec(
+            select(OutboxMessage.status, func.count())
+            .where(col(OutboxMessage.status).in_([*UNSENT, OutboxStatus.DEAD]))
+            .group_by(OutboxMessage.status)
+        ).all()
+    )
+    due = func.coalesce(OutboxMessage.due_at, OutboxMessage.available_at)
+    oldest = session.exec(
+        select(func.min(due)).where(col(OutboxMessage.status).in_(UNSENT), due <= now)
+    ).one()
+    unsent = sum(int(counts.get(s, 0)) for s in UNSENT)
+    return Backlog(unsent=unsent, oldest_due=oldest, dead=int(counts.get(OutboxStatus.DEAD, 0)))
 
 
 def status_counts(session: Session) -> dict[str, int]:

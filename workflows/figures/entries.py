@@ -15,7 +15,8 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from storage.models import CATEGORIES, CostRecord, Initiative, OutcomeRecord
-from workflows.core.access import Viewer, can_edit
+from workflows.core import audit
+from workflows.core.access import Viewer, can_edit, reports_on_behalf
 from workflows.core.errors import Forbidden, Invalid, NotFound, Problem
 from workflows.core.money import MICROS, MoneyError, from_micros, parse_amount
 from workflows.figures import figures as spend
@@ -74,6 +75,28 @@ def check_may_report(session: Session, *, viewer: Viewer, initiative: Initiative
     delegates = inventory.delegates_of(session, initiative.id)
     if not can_edit(viewer, owner_id=initiative.owner_id, delegates=delegates):
         raise Forbidden(action="report")
+
+
+def on_behalf_of(session: Session, *, viewer: Viewer, initiative: Initiative) -> str | None:
+    """The owner an admin reports for (None: the viewer reports as owner or delegate)."""
+    delegates = inventory.delegates_of(session, initiative.id)
+    if reports_on_behalf(viewer, owner_id=initiative.owner_id, delegates=delegates):
+        return initiative.owner_id
+    return None
+
+
+def record_on_behalf(
+    session: Session, *, initiative: Initiative, actor: str, owner: str, period: str
+) -> None:
+    """The audit entry that says an admin, not the owner, entered these figures."""
+    audit.record(
+        session,
+        actor=actor,
+        action="figures.on_behalf",
+        entity="initiative",
+        entity_id=initiative.id,
+        after={"reported_by": actor, "on_behalf_of": owner, "period": period},
+    )
 
 
 def record_entry(
@@ -158,10 +181,20 @@ def reportable(session: Session, *, initiative_id: int, viewer: Viewer) -> Initi
     return initiative
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """A month's figures recorded: whose, whether anything changed, and the owner an
+    admin recorded them for (None when the owner or a delegate did)."""
+
+    initiative: Initiative
+    changed: bool
+    on_behalf_of: str | None = None
+
+
 def record_month(
     session: Session, *, initiative_id: int, viewer: Viewer, start: date, entry: EnteredFigures
-) -> tuple[Initiative, bool]:
-    """A month's figures typed into the record-figures modal; whether anything changed."""
+) -> Recorded:
+    """A month's figures typed into the record-figures modal."""
     initiative = reportable(session, initiative_id=initiative_id, viewer=viewer)
     changed = record_entry(
         session,
@@ -173,7 +206,13 @@ def record_month(
         source="manual",
         origin="record figures",
     )
-    return initiative, changed
+    owner = on_behalf_of(session, viewer=viewer, initiative=initiative)
+    if owner is not None and changed:
+        period = start.strftime("%Y-%m")
+        record_on_behalf(
+            session, initiative=initiative, actor=viewer.user_id, owner=owner, period=period
+        )
+    return Recorded(initiative, changed, owner if changed else None)
 
 
 def billed_values(session: Session, *, initiative_id: int, period: object) -> dict[str, str]:

@@ -169,8 +169,11 @@ def stewards(session: Session, *, ids: Iterable[int]) -> list[tuple[str, list[st
 def find(session: Session, *, query: str) -> Initiative:
     """The initiative named `query` (case-insensitive, or `#id`), else NotFound with suggestions."""
     text = query.strip()
-    if text.startswith("#") and text[1:].isdigit():
-        return _get(session, int(text[1:]))
+    digits = text[1:]
+    # ASCII digits that fit an INTEGER id: "#²" or "#" and 20 nines are no id (and the
+    # driver would refuse them rather than find nothing).
+    if text.startswith("#") and digits.isascii() and digits.isdigit() and len(digits) <= 9:
+        return _get(session, int(digits))
     exact = session.exec(select(Initiative).where(Initiative.name_key == name_key(text))).first()
     if exact is not None:
         return exact

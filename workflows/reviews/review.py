@@ -37,7 +37,9 @@ from workflows.figures.entries import (
     EnteredFigures,
     billed_values,
     entered_values,
+    on_behalf_of,
     record_entry,
+    record_on_behalf,
 )
 from workflows.inventory import inventory
 from workflows.reviews import rules
@@ -254,11 +256,17 @@ def submit(
         origin=f"review {cycle.quarter}",
     )
     first = request.version == 0
+    behalf = _reporting_for(session, viewer, request, initiative)
+    if behalf is not None:
+        record_on_behalf(
+            session, initiative=initiative, actor=viewer.user_id, owner=behalf, period=cycle.quarter
+        )
     request.status, request.submitted_by, request.submitted_at = (
         RequestStatus.SUBMITTED,
         viewer.user_id,
         now,
     )
+    request.on_behalf_of = behalf
     request.version += 1
     request.no_report = False
     request.notes, request.owner_recommendation = entry.note, owner_recommendation
@@ -276,19 +284,35 @@ def submit(
             "outcomes": entry.outcomes,
             "recommendation": request.recommendation,
             "rule": request.rule,
+            **({"reported_by": viewer.user_id, "on_behalf_of": behalf} if behalf else {}),
         },
     )
     send_card(session, cycle, request, now=now, first=first)
     refresh_prompt(session, cycle, request.assignee_id, f"{request.id}:v{request.version}", now=now)
-    outbox.enqueue(
-        session,
-        key=key(cycle.quarter, "submitted", request.id, f"v{request.version}"),
-        kind=SUBMITTED,
-        target=viewer.user_id,
-        params={"request_id": request.id, "version": request.version},
-        now=now,
-    )
+    # The one who reported hears it is in; so does the owner an admin reported for.
+    for target in (viewer.user_id, *([behalf] if behalf else [])):
+        suffix = "" if target == viewer.user_id else f":{target}"
+        outbox.enqueue(
+            session,
+            key=key(cycle.quarter, "submitted", request.id, f"v{request.version}{suffix}"),
+            kind=SUBMITTED,
+            target=target,
+            params={"request_id": request.id, "version": request.version},
+            now=now,
+        )
     return request
+
+
+def _reporting_for(
+    session: Session, viewer: Viewer, request: ReviewRequest, initiative: Initiative
+) -> str | None:
+    """Whom an admin reports for (the one asked), or None when the one asked (or the
+    owner, or a delegate) reports."""
+    if viewer.user_id == request.assignee_id:
+        return None
+    if on_behalf_of(session, viewer=viewer, initiative=initiative) is None:
+        return None
+    return request.assignee_id
 
 
 def send_card(
@@ -527,7 +551,8 @@ def report_form(session: Session, *, request_id: int, viewer: Viewer) -> ReportF
 def to_decide(
     session: Session, *, request_id: int, viewer: Viewer
 ) -> tuple[ReviewRequest, Initiative]:
-    """The request a leader is about to decide (Forbidden for anyone `may_decide` refuses)."""
+    """The request a leader is about to decide (Forbidden for anyone `may_decide` refuses:
+    admins too, who configure but do not decide)."""
     if not may_decide(viewer):
         raise Forbidden(action="decide")
     request, _cycle, initiative = get_request(session, request_id)

@@ -18,7 +18,7 @@ from storage.models import (
 from storage.upsert import insert_ignore
 from workflows.core import audit, outbox
 from workflows.core import settings as ws
-from workflows.core.access import Viewer, may_decide
+from workflows.core.access import Viewer, may_open_review
 from workflows.core.errors import Forbidden, NotFound
 from workflows.core.hours import zone
 from workflows.core.periods import Quarter
@@ -88,6 +88,8 @@ def snooze_mine(
     if not isinstance(until, datetime):
         until = datetime.combine(until, time(0), local).astimezone(UTC)
     rows = open_requests_for(session, cycle_id=cycle_id, assignee=user_id)
+    if not rows:  # not asked in this review (a forwarded or forged button): say so
+        raise Forbidden(action="snooze")
     pending = [r.id or 0 for r, _ in rows if r.status == RequestStatus.PENDING]
     snooze(session, request_ids=pending, viewer=viewer, until=until)
     return until.astimezone(local)
@@ -114,8 +116,8 @@ def open_off_cycle(
 ) -> ReviewRequest:
     """An off-cycle review of one initiative (from a budget alert): the owner is asked
     for the quarter's figures so far, and leaders decide as in any review."""
-    if not may_decide(viewer):
-        raise Forbidden(action="decide")
+    if not may_open_review(viewer):
+        raise Forbidden(action="open_review")
     code = f"{quarter.code}-off"
     values = {
         "quarter": code,

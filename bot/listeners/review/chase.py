@@ -16,7 +16,7 @@ from bot.runtime import Runtime
 from bot.views import review as views
 from storage.models import RequestStatus
 from templates import say
-from workflows.core.errors import AigovError, Invalid, Problem
+from workflows.core.errors import AigovError, Forbidden, Invalid, Problem
 from workflows.reviews import review, review_requests
 
 TEMPLATE = "review.j2"
@@ -67,9 +67,10 @@ def open_delegate(ack: Ack, client: WebClient, context: BoltContext) -> None:
     with friendly(reply_dm(rt, act, "error")):
         with rt.db.read() as session:
             rows = review.open_requests_for(session, cycle_id=act.number, assignee=act.user_id)
-        if any(r.status != RequestStatus.DECIDED for r, _ in rows):
-            view = views.delegate_modal(cycle_id=act.number, rows=rows)
-            client.views_open(trigger_id=act.trigger_id, view=view)
+        if not any(r.status != RequestStatus.DECIDED for r, _ in rows):
+            raise Forbidden(action="delegate")  # nothing of theirs to hand over
+        view = views.delegate_modal(cycle_id=act.number, rows=rows)
+        client.views_open(trigger_id=act.trigger_id, view=view)
 
 
 def submit_delegate(ack: Ack, context: BoltContext) -> None:
@@ -82,7 +83,7 @@ def submit_delegate(ack: Ack, context: BoltContext) -> None:
         with rt.db.write() as session:
             request = review_requests.delegate(
                 session,
-                request_id=int(act.values["delegate_which"]),
+                request_id=act.count("delegate_which"),
                 viewer=viewer,
                 to_user=to_user,
                 now=rt.now(),
@@ -137,7 +138,7 @@ def _open_date_modal(
 
 def _chosen_day(rt: Runtime, ack: Ack, act: Act, *, today_allowed: bool) -> date | None:
     """The modal's date, or None after an inline error when it lies in the past."""
-    day = date.fromisoformat(act.values["until"])
+    day = act.day("until")
     if day > rt.today() or (today_allowed and day == rt.today()):
         return day
     _refuse(ack, "until", Problem("date_not_future"))

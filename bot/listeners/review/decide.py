@@ -28,7 +28,7 @@ DECIDE_BUTTON = re.compile(
 
 
 def open_decide(ack: Ack, client: WebClient, context: BoltContext) -> None:
-    """Leaders (and admins) get the rationale modal; anyone else is told, and nothing changes."""
+    """Leaders get the rationale modal; anyone else (admins too) is told, and nothing changes."""
     ack()
     rt, act = unpack(context)
     tell = reply_ephemeral(client, act)

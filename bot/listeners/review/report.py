@@ -12,10 +12,13 @@ from bot.listeners import Route
 from bot.listeners.common import error_text, field_errors, friendly, reply_dm, unpack
 from bot.schedule.alerting import check_now
 from bot.views import review as views
+from templates import say
 from workflows.core import settings as ws
 from workflows.core.errors import AigovError, Invalid, Problem
 from workflows.figures import entries
 from workflows.reviews import review
+
+TEMPLATE = "review.j2"
 
 
 def open_report(ack: Ack, client: WebClient, context: BoltContext) -> None:
@@ -24,15 +27,41 @@ def open_report(ack: Ack, client: WebClient, context: BoltContext) -> None:
     with friendly(reply_dm(rt, act, "error")):
         with rt.db.read() as session:
             form = review.report_form(session, request_id=act.number, viewer=rt.viewer(act.user_id))
-        view = views.report_modal(
-            request=form.request,
-            initiative=form.initiative,
-            period=form.period,
-            values=form.values,
-            hints=form.hints,
-            billed=form.billed,
-        )
+        view = _report_view(form)
         client.views_open(trigger_id=act.trigger_id, view=view)
+
+
+def open_more(ack: Ack, client: WebClient, context: BoltContext) -> None:
+    """The prompt's "Report the other N…": a modal to pick any request it does not list."""
+    ack()
+    rt, act = unpack(context)
+    with friendly(reply_dm(rt, act, "error")):
+        with rt.db.read() as session:
+            rows = review.open_requests_for(session, cycle_id=act.number, assignee=act.user_id)
+        view = views.pick_modal(cycle_id=act.number, rows=rows)
+        if view is None:  # not theirs, or all reported since: nothing to pick
+            text = say(TEMPLATE, "nothing_more")
+            rt.post(key=f"{act.key}:nothing", target=act.user_id, text=text)
+            return
+        client.views_open(trigger_id=act.trigger_id, view=view)
+
+
+def submit_pick(ack: Ack, context: BoltContext) -> None:
+    """The picked request's report modal replaces the picker (Slack's `update`)."""
+    rt, act = unpack(context)
+    picked = next((v for k, v in sorted(act.values.items()) if k.startswith("pick_") and v), None)
+    if picked is None:
+        ack(response_action="errors", errors=field_errors(Invalid({"pick_0": Problem("required")})))
+        return
+    try:
+        with rt.db.read() as session:
+            viewer = rt.viewer(act.user_id)
+            form = review.report_form(session, request_id=int(picked), viewer=viewer)
+    except AigovError as exc:
+        ack(response_action="errors", errors={"pick_0": error_text(exc)})
+        return
+    view = _report_view(form)
+    ack(response_action="update", view=view)
 
 
 def submit_report(ack: Ack, context: BoltContext) -> None:
@@ -62,7 +91,20 @@ def submit_report(ack: Ack, context: BoltContext) -> None:
     check_now(rt)  # the owner's figures are new cost data: budgets are checked at once
 
 
+def _report_view(form: review.ReportForm) -> dict:
+    return views.report_modal(
+        request=form.request,
+        initiative=form.initiative,
+        period=form.period,
+        values=form.values,
+        hints=form.hints,
+        billed=form.billed,
+    )
+
+
 LISTENERS: tuple[Route, ...] = (
     ("action", Action.REVIEW_REPORT, open_report),
     ("view", Callback.REVIEW_REPORT, submit_report),
+    ("action", Action.REVIEW_MORE, open_more),
+    ("view", Callback.REVIEW_PICK, submit_pick),
 )

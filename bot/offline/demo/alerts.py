@@ -31,6 +31,9 @@ def costs_arrive(story: Story) -> None:
     story.note(sentence("alerts_note"))
     story.sees(MAYA)
     story.sees(SARA)
+    story.note(sentence("alerts_hidden_note"))
+    for name in (CAMPAIGNS, CALLS):
+        story.presses(LEE, _labels()["show_figures"], on=name, expect={"response_url": 1})
     story.note(sentence("owner_lists_note"))
     story.types(SARA, "alerts", expect={"response_url": 1})
 
@@ -55,8 +58,10 @@ def alerts_handled(story: Story) -> None:
 
 
 def _labels() -> dict[str, str]:
-    """The notice's button labels (templates/alerts.j2): Acknowledge, Raise budget, ..."""
-    return dict(tables("alerts.j2").BUTTONS)
+    """The notice's button labels (templates/alerts.j2): Acknowledge, Raise budget, ...,
+    and Show figures (on a notice without figures)."""
+    words = tables("alerts.j2")
+    return {**dict(words.BUTTONS), "show_figures": words.SHOW_FIGURES}
 
 
 SCENES = [costs_arrive, alerts_handled]

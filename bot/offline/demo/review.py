@@ -25,6 +25,7 @@ from bot.offline.demo.data import (
 from bot.offline.demo.story import ADA, FIN, LEE, MAYA, MO, SAM, SARA, Person, Story, sentence
 from bot.schedule import cycles
 from storage.models import ReviewCycle, ReviewRequest
+from templates import tables
 from workflows.core import settings as settings_flow
 
 OPENS = NOW  # Monday Nov 16, 09:00 in Chicago: sam's working day has begun
@@ -48,6 +49,7 @@ OWNERS: dict[str, Person] = {
     CAMPAIGNS: MAYA,
 }
 REPORT_HEAD = 14  # lines of the Markdown report shown
+SHOW_FIGURES = tables("review.j2").SHOW_FIGURES  # the button on a figure-free card
 
 
 def scheduler_runs(story: Story) -> None:
@@ -80,7 +82,17 @@ def owners_report_q3(story: Story) -> None:
     story.note(sentence("invoices_report_note"))
     story.presses(FIN, "Report figures", on=INVOICES, expect={"views.open": 1})
     story.submits(FIN, REVIEW_INVOICES, doing="reports_q3")
+    figures_on_request(story, INVOICES)
     story.types(LEE, "review status", expect={"response_url": 1})
+
+
+def figures_on_request(story: Story, name: str) -> None:
+    """The channel rule: mo and maya are in the governance channel, so cards land there
+    without figures; lee sees them privately, mo is refused."""
+    story.note(sentence("cards_hidden_note"))
+    story.presses(LEE, SHOW_FIGURES, on=name, expect={"response_url": 1})
+    story.note(sentence("member_figures_note"))
+    story.presses(MO, SHOW_FIGURES, on=name, expect={"response_url": 1})
 
 
 def reminders(story: Story) -> None:
@@ -92,6 +104,8 @@ def reminders(story: Story) -> None:
     story.note(sentence("calls_report_note"))
     story.presses(SARA, "Report figures", on=CALLS, expect={"views.open": 1})
     story.submits(SARA, REVIEW_CALLS, doing="reports_q3")
+    story.note(sentence("calls_figures_note"))
+    story.presses(LEE, SHOW_FIGURES, on=CALLS, expect={"response_url": 1})
     story.note(sentence("snooze_note"))
     story.presses(MAYA, "Snooze until…", expect={"views.open": 1})
     story.submits(MAYA, {"until": SNOOZE_UNTIL}, doing="picks_date")

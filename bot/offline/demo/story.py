@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from rich.console import Console
-from sqlmodel import col, select
 
 from bot.offline.demo.data import DemoFiles
 from bot.offline.emulator.elements import block_id_of
@@ -24,7 +22,6 @@ from bot.offline.emulator.text import buttons, inputs, view_to_text
 from bot.offline.local import DEFAULT_MEMBERS, LocalWorkspace, Member
 from bot.offline.screen import Pressable, Screen, Shown, settle, with_errors
 from bot.offline.screen import sentence as screen_sentence
-from storage.models import OutboxMessage
 from templates import say, tables
 
 TEMPLATE = "demo.j2"
@@ -123,22 +120,11 @@ class Story:
         self.delivered()
 
     def delivered(self, *, quiet: float = QUIET) -> None:
-        """Wait until the outbox has sent every message due by now, then for stragglers."""
-        deadline = time.monotonic() + OUTBOX_WAIT
-        now, waited = self.ws.rt.now(), False
-        while time.monotonic() < deadline:
-            with self.ws.db.read() as session:
-                due = session.exec(
-                    select(OutboxMessage.id).where(
-                        col(OutboxMessage.status).in_(("pending", "sending")),
-                        OutboxMessage.available_at <= now,
-                    )
-                ).first()
-            if due is None:
-                break
-            waited = True
-            time.sleep(0.02)  # the row changes after the Slack call: poll the database
-        if waited:
+        """Wait until the app has done what it was asked (listeners finished, the outbox
+        sent what is due by now), then for stragglers."""
+        since = len(self.ws.emulator.calls)
+        self.ws.quiesce(timeout=OUTBOX_WAIT)
+        if len(self.ws.emulator.calls) != since:
             settle(self.ws.emulator, since=len(self.ws.emulator.calls), quiet=quiet)
 
     def sees(self, who: Person, *, show: bool = True) -> None:
@@ -290,6 +276,7 @@ class Story:
     ) -> Any:
         since = len(self.ws.emulator.calls)
         reply = send()
+        self.ws.quiesce(timeout=OUTBOX_WAIT)  # listeners run after the ack: let them finish
         settle(self.ws.emulator, since=since, expect=expect, quiet=QUIET)
         self.delivered()
         for item in self.screen.look(who.user_id, home=home):

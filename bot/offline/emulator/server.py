@@ -28,6 +28,9 @@ from bot.offline.emulator.workspace import GENERAL, ApiError, Workspace
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Shown every call any emulator records, as it is recorded (before a test can clear the
+# log): tests/conftest.py checks each for user text that would ping or link.
+OBSERVERS: list[Callable[[SlackEmulator, Call], None]] = []
 Answer = tuple[int, dict[str, Any], dict[str, str]]
 
 
@@ -142,6 +145,15 @@ class SlackEmulator:
         with self._log.cond:
             self.ws.add_channel(channel_id, name=name, members=[*members, self.bot_user_id])
 
+    def set_membership(self, channel_id: str, user_id: str, *, member: bool) -> None:
+        """Someone joins or leaves a channel (SlackUser.join/leave also sends the event)."""
+        with self._log.cond:
+            members = self.ws.channels[channel_id]["members"]
+            if member and user_id not in members:
+                members.append(user_id)
+            elif not member and user_id in members:
+                members.remove(user_id)
+
     def add_usergroup(self, group_id: str, *, handle: str, users: Iterable[str]) -> None:
         with self._log.cond:
             self.ws.usergroups[group_id] = {"id": group_id, "handle": handle, "users": list(users)}
@@ -190,6 +202,8 @@ class SlackEmulator:
     ) -> Call:
         call = Call(method, args, response, status, self._now())
         self._log.append(call)
+        for observe in OBSERVERS:
+            observe(self, call)
         outcome = "ok" if response.get("ok") else response.get("error")
         log.debug("emulator %s -> %s %s", method, status, outcome)
         return call

@@ -324,6 +324,25 @@ class SlackUser:
             extra = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
         return self._send(json.dumps(envelope).encode(), "application/json", extra)
 
+    def join(self, user_id: str, channel_id: str) -> Reply:
+        """`user_id` joins the channel: the membership changes, then the event arrives."""
+        self.emulator.set_membership(channel_id, user_id, member=True)
+        return self.event(self._membership_event("member_joined_channel", user_id, channel_id))
+
+    def leave(self, user_id: str, channel_id: str) -> Reply:
+        self.emulator.set_membership(channel_id, user_id, member=False)
+        return self.event(self._membership_event("member_left_channel", user_id, channel_id))
+
+    def _membership_event(self, kind: str, user_id: str, channel_id: str) -> dict[str, Any]:
+        return {
+            "type": kind,
+            "user": user_id,
+            "channel": channel_id,
+            "channel_type": "G" if channel_id.startswith("G") else "C",
+            "team": self.emulator.team_id,
+            "event_ts": f"{self._now():.6f}",
+        }
+
     def dm(self, user_id: str, text: str) -> Reply:
         channel = self.emulator.dm_channel(user_id)
         text = as_slack_sends(text)

@@ -181,8 +181,16 @@ class WebApi:
         return self.ws.resolve_channel(args.get("channel"), allow_user=False, allow_name=False)
 
     def conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Paged as Slack pages it: `limit` (default 100, at most 1,000) per page, and a
+        `next_cursor` that is empty on the last page."""
         members = list(self.ws.channels[self._channel_id(args)]["members"])
-        return {"members": members, "response_metadata": {"next_cursor": ""}}
+        start = _int(str(args.get("cursor") or "").removeprefix("off:"), 0)
+        limit = max(1, min(_int(args.get("limit"), 100), 1000))
+        more = start + limit < len(members)
+        return {
+            "members": members[start : start + limit],
+            "response_metadata": {"next_cursor": f"off:{start + limit}" if more else ""},
+        }
 
     def conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel_id = self._channel_id(args)
