@@ -18,7 +18,7 @@ log = logging.getLogger("aigov.app")
 
 
 def build_app(rt: Runtime, *, token_verification: bool = True) -> App:
-    """The Bolt app; signature checks happen in front of it (bot.server) as well."""
+    """The Bolt app; signature checks happen in front of it (bot.http.server) as well."""
     app = App(
         client=rt.client,
         signing_secret=rt.settings.slack_signing_secret or "socket-mode",

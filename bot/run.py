@@ -11,11 +11,11 @@ from slack_bolt import App
 
 from bot.app import build_app
 from bot.config import Settings
-from bot.guard import AckEveryEnvelope
+from bot.http.guard import AckEveryEnvelope
+from bot.http.server import SlackHTTP, serve
 from bot.logs import configure_logging
 from bot.runtime import Runtime, web_client
 from bot.schedule.scheduler import start_scheduler
-from bot.server import SlackHTTP, serve
 from storage.db import Database
 from storage.migrate import pending, upgrade
 from templates import say

@@ -54,7 +54,7 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.runtime import Runtime, web_client
 from bot.schedule import jobs, scheduler
-import bot.run, bot.server
+import bot.run, bot.http.server
 from storage.db import Database
 url = sys.argv[1]
 settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret="s", database_url=url)

@@ -56,7 +56,7 @@ def test_bad_signatures_get_401_and_the_body_is_not_logged(
 
 
 def test_a_good_signature_passes(ws: LocalWorkspace) -> None:
-    # A whole command, as Slack sends it: a body of the wrong shape is a 400 (bot.guard).
+    # A whole command, as Slack sends it: a body of the wrong shape is a 400 (bot.http.guard).
     url = ws.emulator.new_response_url(channel="C0GENERAL", user="U0MEMBER")
     body = BODY + b"&channel_id=C0GENERAL&trigger_id=1.2.3&response_url=" + quote(url).encode()
     ts = str(int(time.time()))

@@ -111,7 +111,7 @@ def _whole(value: Any, key: str) -> int:
 
 def parse_act(body: dict[str, Any]) -> Act:
     """An `Act` from any request body: a command, an action, a view, an event. Never
-    raises: bot.guard has checked the shape, and what is still odd reads as absent."""
+    raises: bot.http.guard has checked the shape, and what is still odd reads as absent."""
     try:
         return _parse_act(body)
     except (AttributeError, TypeError, ValueError, IndexError):

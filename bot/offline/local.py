@@ -19,10 +19,10 @@ from sqlmodel import col, select
 
 from bot.app import build_app
 from bot.config import Settings
+from bot.http.server import SlackHTTP, serve
 from bot.offline.emulator.server import SlackEmulator
 from bot.offline.emulator.user import SlackUser
 from bot.runtime import Runtime, web_client
-from bot.server import SlackHTTP, serve
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import OutboxMessage, OutboxStatus, utcnow

@@ -33,7 +33,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.metrics import SendCounts
+from bot.http.metrics import SendCounts
 from bot.outbox.message import Rendered
 from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus

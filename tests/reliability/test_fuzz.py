@@ -410,7 +410,7 @@ def test_a_command_with_the_word_payload_is_answered(ws: LocalWorkspace) -> None
 def test_socket_mode_acks_every_envelope(ws: LocalWorkspace) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.guard import AckEveryEnvelope
+    from bot.http.guard import AckEveryEnvelope
 
     handler = SocketModeHandler(ws.http.app, ws.emulator.app_token)
     handler.client.socket_mode_request_listeners[:] = [AckEveryEnvelope(ws.http.app)]

@@ -1,7 +1,7 @@
 """The HTTP front door: `POST /slack/events`, `GET /healthz`, `GET /metrics`.
 
 A small WSGI app served by waitress (a production WSGI server, not Bolt's development
-one). Signatures are checked here first (bot.signature), then the request goes to Bolt.
+one). Signatures are checked here first (bot.http.signature), then the request goes to Bolt.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from urllib.parse import parse_qs
 
 from slack_bolt import App
 
-from bot import guard, health
-from bot.metrics import CONTENT_TYPE, Metrics
-from bot.signature import verify
+from bot.http import guard, health
+from bot.http.metrics import CONTENT_TYPE, Metrics
+from bot.http.signature import verify
 from storage.db import Database
 from storage.models import utcnow
 

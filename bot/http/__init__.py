@@ -1,0 +1,1 @@
+"""The HTTP front door: server.py (POST /slack/events, /healthz, /metrics on waitress), signature.py (the 401 guard), guard.py (the shape check before Bolt: 400, never 5xx), health.py, metrics.py (Prometheus)."""
