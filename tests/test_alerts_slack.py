@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from bot.offline.local import LocalWorkspace
 from storage.models import Alert, Initiative, ReviewRequest
+from tests.workspaces import support_assistant
 from workflows.core import settings as ws_settings
 from workflows.inventory import inventory
 
@@ -24,22 +25,7 @@ NOW = datetime(2026, 9, 21, 15, 0, tzinfo=UTC)  # a Monday in Q3
 
 @pytest.fixture
 def ws(database_url: str) -> Iterator[LocalWorkspace]:
-    with LocalWorkspace(database_url=database_url, migrate=False, now=lambda: NOW) as workspace:
-        with workspace.db.write() as s:
-            ws_settings.put(s, key="governance_channel", text=GOVERN, actor=ADMIN)
-            inventory.register(
-                s,
-                raw={
-                    "name": "Support Assistant",
-                    "department": "Support",
-                    "owner": OWNER,
-                    "stage": "pilot",
-                    "budget_amount": "10,000",
-                    "budget_period": "quarter",
-                },
-                actor=ADMIN,
-                resolve_user=lambda u: u,
-            )
+    with support_assistant(database_url, now=NOW) as workspace:
         yield workspace
 
 

@@ -13,8 +13,7 @@ from sqlmodel import col, select
 from bot.offline.local import LocalWorkspace
 from storage.models import Initiative, OutboxMessage, OutboxStatus
 from tests.test_alerts_slack import GOVERN, LEAD, NOW, OWNER, notice, record
-from workflows.core import settings as ws_settings
-from workflows.inventory import inventory
+from tests.workspaces import support_assistant
 
 ADMIN = "U0ADMIN"
 CHANGED = "set the budget of *Support Assistant* to $20,000.00 per quarter"
@@ -22,22 +21,7 @@ CHANGED = "set the budget of *Support Assistant* to $20,000.00 per quarter"
 
 @pytest.fixture
 def ws(database_url: str) -> Iterator[LocalWorkspace]:
-    with LocalWorkspace(database_url=database_url, migrate=False, now=lambda: NOW) as workspace:
-        with workspace.db.write() as s:
-            ws_settings.put(s, key="governance_channel", text=GOVERN, actor=ADMIN)
-            inventory.register(
-                s,
-                raw={
-                    "name": "Support Assistant",
-                    "department": "Support",
-                    "owner": OWNER,
-                    "stage": "pilot",
-                    "budget_amount": "10,000",
-                    "budget_period": "quarter",
-                },
-                actor=ADMIN,
-                resolve_user=lambda u: u,
-            )
+    with support_assistant(database_url, now=NOW) as workspace:
         yield workspace
 
 

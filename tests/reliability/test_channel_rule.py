@@ -22,9 +22,8 @@ from bot.cli import main
 from bot.offline.local import BOT_TOKEN, LocalWorkspace
 from bot.schedule.alerting import check_now
 from storage.models import Initiative
-from workflows.core import settings as ws_settings
+from tests.workspaces import support_assistant
 from workflows.figures.costs import BillingLine, record_billing
-from workflows.inventory import inventory
 
 GOVERN, BIG = "C0GOVERN", "C0BIG"
 OWNER, LEAD, ADMIN, MEMBER = "U0SUPPORT", "U0LEAD", "U0ADMIN", "U0MEMBER"
@@ -42,24 +41,11 @@ class Clock:
 
 @pytest.fixture
 def ws(database_url: str) -> Iterator[LocalWorkspace]:
-    with LocalWorkspace(database_url=database_url, migrate=False, now=lambda: NOW) as workspace:
-        # Governance starts with those who may see every figure, and the owner.
-        workspace.emulator.add_channel(GOVERN, name="ai-governance", members=[ADMIN, LEAD, OWNER])
-        with workspace.db.write() as s:
-            ws_settings.put(s, key="governance_channel", text=GOVERN, actor=ADMIN)
-            inventory.register(
-                s,
-                raw={
-                    "name": "Support Assistant",
-                    "department": "Support",
-                    "owner": OWNER,
-                    "stage": "pilot",
-                    "budget_amount": "1,000",
-                    "budget_period": "quarter",
-                },
-                actor=ADMIN,
-                resolve_user=lambda u: u,
-            )
+    # Governance starts with those who may see every figure, and the owner.
+    members = [ADMIN, LEAD, OWNER]
+    with support_assistant(
+        database_url, now=NOW, budget="1,000", governance_members=members
+    ) as workspace:
         yield workspace
 
 
