@@ -2,7 +2,16 @@
 (kind, matcher, handler): a handler is a module-level function that acks, parses (the
 `Act` from bot.listeners.common), calls the domain, renders and sends.
 
-    review/decide.py   a leader clicks Continue / Scale / Fix / Kill on a review card
+    commands.py        `/aigov <word> ...`, dispatched on the first word (else a question)
+    inventory.py       Register / Edit buttons and their modals
+    figures.py         Record figures (a month's costs and outcomes)
+    review/            report.py (Report figures), decide.py (a leader clicks Continue /
+                       Scale / Fix / Kill on a review card), chase.py (snooze, away, delegate)
+    alerts.py          Acknowledge, Snooze, Raise budget, Open review; `/aigov alerts|budget`
+    admin.py           the `/aigov admin` settings modal
+    channels.py        Show figures, and channel membership events (the channel rule)
+    questions.py       spend questions: DMs, @mentions, "did you mean" buttons
+    home.py            the App Home
 """
 
 from __future__ import annotations
