@@ -11,7 +11,8 @@ from __future__ import annotations
 import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from workflows.core.errors import Problem
     from workflows.inventory.imports import BadRow
 
+T = TypeVar("T")
 TEMPLATE = "cli.j2"
 PROGRESS_ABOVE_ROWS = 500
 
@@ -102,6 +104,22 @@ def new_console(*, stderr: bool = False) -> Console:
 def out(console: Console, text: str) -> None:
     """One line exactly as written: no markup, no emoji codes."""
     console.print(text, markup=False, emoji=False)
+
+
+def read_csv(console: Console, file: Path, read: Callable[[Any], T]) -> T:
+    """Read a CSV file (a UTF-8 BOM is dropped) with `read`, and say how many rows were
+    read; a file that cannot be opened is one line and exit code 1."""
+    path = str(file)
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as stream:
+            table = read(stream)
+    except OSError as exc:
+        out(console, cli_say("unreadable", path, exc.strerror or str(exc)))
+        raise click.exceptions.Exit(1) from exc
+    rows, problems = table.rows, table.problems  # type: ignore[attr-defined]
+    if rows or not problems:
+        out(console, cli_say("rows_read", path, len(rows)))
+    return table
 
 
 @contextmanager

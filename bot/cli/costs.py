@@ -23,6 +23,7 @@ from bot.cli.common import (
     print_dry_run_summary,
     print_import_result,
     progress,
+    read_csv,
     reject_rows,
 )
 from templates import say
@@ -49,14 +50,7 @@ def run_figures_import(kind: Kind, file: Path, *, dry_run: bool, skip_bad: bool)
         if kind == "costs"
         else (read_outcomes, plan_outcomes_import)
     )
-    try:
-        with file.open(encoding="utf-8-sig", newline="") as stream:
-            table = read(stream)
-    except OSError as exc:
-        out(console, cli_say("unreadable", path, exc.strerror or str(exc)))
-        raise click.exceptions.Exit(1) from exc
-    if table.rows or not table.problems:
-        out(console, cli_say("rows_read", path, len(table.rows)))
+    table = read_csv(console, file, read)
     if table.problems:
         reject_rows(console, path, table.problems, [], good=0)
     show = len(table.rows) > PROGRESS_ABOVE_ROWS

@@ -29,6 +29,7 @@ from bot.cli.common import (
     print_dry_run_summary,
     print_import_result,
     progress,
+    read_csv,
     reject_rows,
 )
 from templates import say
@@ -125,14 +126,7 @@ def import_inventory(file: Path, dry_run: bool, skip_bad: bool) -> None:
 
     console = new_console()
     path = str(file)
-    try:
-        with file.open(encoding="utf-8-sig", newline="") as stream:
-            inventory = read_inventory(stream)
-    except OSError as exc:
-        out(console, cli_say("unreadable", path, exc.strerror or str(exc)))
-        raise click.exceptions.Exit(1) from exc
-    if inventory.rows or not inventory.problems:
-        out(console, cli_say("rows_read", path, len(inventory.rows)))
+    inventory = read_csv(console, file, read_inventory)
     actor = cli_actor()
     if inventory.problems:
         plan = ImportPlan(actor, len(inventory.rows), inventory.columns, inventory.problems)
