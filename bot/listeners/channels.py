@@ -14,7 +14,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from bot.audience import sees_all
 from bot.ids import Action
 from bot.listeners import Route
-from bot.listeners.common import Act, friendly, unpack
+from bot.listeners.common import Act, friendly, reply_under, unpack
 from bot.outbox.renderers import alert_stewards, card_parts
 from bot.runtime import Runtime
 from bot.views import alerts as alert_views
@@ -38,11 +38,7 @@ def membership_changed(event: dict, context: BoltContext) -> None:
 def show_figures(ack: Ack, respond: Respond, context: BoltContext) -> None:
     ack()
     rt, act = unpack(context)
-
-    def reply(text: str) -> object:
-        return respond(text=text, response_type="ephemeral", replace_original=False)
-
-    with friendly(reply):
+    with friendly(reply_under(respond)):
         text, blocks = figures_for(rt, act)
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 

@@ -216,6 +216,11 @@ def reply_dm(rt: Runtime, act: Act, what: str) -> Callable[[str], None]:
     return lambda text: rt.post(key=f"{act.key}:{what}", target=act.user_id, text=text)
 
 
+def reply_under(respond: Any) -> Callable[[str], object]:
+    """Tell whoever clicked, only them, under the message they clicked on (which stays)."""
+    return lambda text: respond(text=text, response_type="ephemeral", replace_original=False)
+
+
 def reply_ephemeral(client: Any, act: Act) -> Callable[[str], None]:
     """Tell the person who acted, only them, where they acted (no outbox: nobody else
     sees it and it cannot be sent twice to anyone else)."""

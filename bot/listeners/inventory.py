@@ -10,7 +10,15 @@ from slack_sdk import WebClient
 
 from bot.ids import Action, Block, Callback
 from bot.listeners import Route
-from bot.listeners.common import Act, error_text, field_errors, friendly, reply_dm, unpack
+from bot.listeners.common import (
+    Act,
+    error_text,
+    field_errors,
+    friendly,
+    reply_dm,
+    reply_under,
+    unpack,
+)
 from bot.runtime import Runtime
 from bot.views import figures as figure_views
 from bot.views import inventory as views
@@ -40,7 +48,7 @@ def open_register(ack: Ack, client: WebClient, context: BoltContext) -> None:
 def open_edit(ack: Ack, client: WebClient, respond: Respond, context: BoltContext) -> None:
     ack()
     rt, act = unpack(context)
-    with friendly(_ephemeral(respond)):
+    with friendly(reply_under(respond)):
         trigger_id, query = act.trigger_id or "", f"#{act.value}"
         open_edit_modal(rt, client, trigger_id=trigger_id, user_id=act.user_id, query=query)
 
@@ -98,11 +106,6 @@ LISTENERS: tuple[Route, ...] = (
     ("view", Callback.REGISTER, submit_register),
     ("view", Callback.EDIT, submit_edit),
 )
-
-
-def _ephemeral(respond: Respond) -> Callable[[str], object]:
-    """An error for whoever clicked, under the card they clicked on (which stays)."""
-    return lambda text: respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def _raw_fields(values: Mapping[str, Any]) -> dict[str, str]:

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot.ids import Action
 from bot.listeners import Route
-from bot.listeners.common import Act, friendly, reply_dm, unpack
+from bot.listeners.common import Act, friendly, reply_dm, reply_under, unpack
 from bot.outbox.message import File
 from bot.runtime import Runtime
 from bot.views import answers as views
@@ -37,7 +37,7 @@ def choice(ack: Ack, body: dict, client: WebClient, respond: Respond, context: B
     rt, act = unpack(context)
     # Where the "did you mean" was: an ephemeral one is answered in its place.
     in_place = bool((body.get("container") or {}).get("is_ephemeral"))
-    with friendly(lambda m: respond(text=m, response_type="ephemeral", replace_original=False)):
+    with friendly(reply_under(respond)):
         on_choice(rt, client, respond, act, in_place=in_place)
 
 
